@@ -1,0 +1,182 @@
+import { readFile } from "node:fs/promises";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { ConfigError, loadConfig, type Config } from "../config.js";
+import { createDatabase } from "../db/kysely.js";
+import { migrateToLatest } from "../db/migrate.js";
+import { isAppError } from "../errors.js";
+import { startServer } from "../main.js";
+import { parseTenantFile } from "../tenants/parse-tenant-file.js";
+import { createTenantRepo } from "../tenants/tenant-repo.js";
+
+const USAGE = `Usage: frontdesk <command> [options]
+
+Commands:
+  serve                       Start the webhook server (same as npm start)
+  migrate                     Bring the database schema up to date
+  tenants import FILE...      Upsert tenants from JSON or YAML files (one document or an array)
+  tenants list [--json]       List tenants with their phone numbers
+  tenants show ID             Print one tenant document as JSON
+  tenants export              Print every tenant document as a JSON array
+  tenants delete ID           Delete a tenant and its phone numbers
+
+Configuration comes from the environment (see .env.example), e.g. DATABASE_URL.`;
+
+type Output = { out: (line: string) => void; err: (line: string) => void };
+
+/** Runs one CLI command; returns the process exit code. Exported for tests. */
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: Output,
+): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    io.out(USAGE);
+    return command === undefined ? 1 : 0;
+  }
+  if (command === "serve") {
+    await startServer(env);
+    return -1; // keeps running
+  }
+  let config: Config;
+  try {
+    config = loadConfig({
+      ...env,
+      NODE_ENV: env.NODE_ENV === "production" ? "production" : "development",
+      VAPI_ALLOW_UNAUTHENTICATED: "true",
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(error.message);
+      return 1;
+    }
+    throw error;
+  }
+  const handle = createDatabase({ url: config.databaseUrl });
+  try {
+    await migrateToLatest(handle);
+    const repo = createTenantRepo(handle.db);
+    if (command === "migrate") {
+      io.out(
+        `database at ${handle.dialect === "sqlite" ? config.databaseUrl : "PostgreSQL"} is up to date`,
+      );
+      return 0;
+    }
+    if (command === "tenants") return await tenantsCommand(rest, repo, io);
+    io.err(`unknown command "${command}"\n\n${USAGE}`);
+    return 1;
+  } catch (error) {
+    if (isAppError(error)) {
+      io.err(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function tenantsCommand(
+  args: string[],
+  repo: ReturnType<typeof createTenantRepo>,
+  io: Output,
+): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { json: { type: "boolean" } },
+  });
+  switch (sub) {
+    case "import": {
+      if (positionals.length === 0) {
+        io.err("usage: frontdesk tenants import FILE...");
+        return 1;
+      }
+      const all = [];
+      let failed = false;
+      for (const file of positionals) {
+        const parsed = parseTenantFile(await readFile(file, "utf8"), file);
+        if (!parsed.ok) {
+          failed = true;
+          for (const issue of parsed.issues) io.err(`${file}: ${issue.path}: ${issue.message}`);
+        } else all.push(...parsed.tenants);
+      }
+      if (failed) {
+        io.err("nothing was imported");
+        return 1;
+      }
+      const started = performance.now();
+      const { created, updated } = await repo.upsertMany(all, new Date().toISOString());
+      io.out(
+        `imported ${all.length} tenant(s): ${created} created, ${updated} updated in ${Math.round(performance.now() - started)} ms`,
+      );
+      return 0;
+    }
+    case "list": {
+      const rows = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await repo.list({ limit: 500, after });
+        rows.push(...page);
+        if (page.length < 500) break;
+        after = page[page.length - 1]?.id;
+      }
+      if (values.json === true) io.out(JSON.stringify(rows, null, 2));
+      else if (rows.length === 0) io.out("no tenants");
+      else
+        for (const row of rows)
+          io.out(`${row.id}\t${row.name}\t${row.timezone}\t${row.phoneNumbers.join(",")}`);
+      return 0;
+    }
+    case "show": {
+      const id = positionals[0];
+      const found = id === undefined ? undefined : await repo.findById(id);
+      if (found === undefined) {
+        io.err(`no tenant "${id ?? ""}"`);
+        return 1;
+      }
+      io.out(JSON.stringify(found.tenant, null, 2));
+      return 0;
+    }
+    case "export": {
+      const documents = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await repo.list({ limit: 500, after });
+        for (const row of page) {
+          const found = await repo.findById(row.id);
+          if (found !== undefined) documents.push(found.tenant);
+        }
+        if (page.length < 500) break;
+        after = page[page.length - 1]?.id;
+      }
+      io.out(JSON.stringify(documents, null, 2));
+      return 0;
+    }
+    case "delete": {
+      const id = positionals[0];
+      if (id === undefined) {
+        io.err("usage: frontdesk tenants delete ID");
+        return 1;
+      }
+      const deleted = await repo.delete(id);
+      io.out(deleted ? `deleted ${id}` : `no tenant "${id}"`);
+      return deleted ? 0 : 1;
+    }
+    default:
+      io.err(`unknown tenants command "${sub ?? ""}"\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+const isEntry =
+  process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntry || process.argv[1]?.endsWith("bin/frontdesk.js")) {
+  const code = await runCli(process.argv.slice(2), process.env, {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  });
+  if (code >= 0) process.exitCode = code;
+}

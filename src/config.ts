@@ -1,0 +1,204 @@
+import { z } from "zod";
+import { VoiceSchema, type Model, type Voice } from "./tenants/tenant-document.js";
+import { OPENAI_MODELS } from "./vapi/catalog.js";
+
+/** A comma-separated list in one variable; blanks and surrounding spaces are dropped. */
+const commaList = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? "")
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .optional()
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name")
+  .transform((value) => value.toLowerCase());
+
+const MIB = 1024 * 1024;
+
+/**
+ * The environment we read, and nothing else. Every variable is documented in `.env.example`
+ * and the README's configuration table.
+ */
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATABASE_URL: z.string().min(1).default("./data/frontdesk.db"),
+  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  ADMIN_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // Vapi end-of-call reports for long calls reach hundreds of KB (protocol reference §9.4).
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * MIB),
+  PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+
+  VAPI_SECRET: commaList,
+  VAPI_SECRET_HEADER: optionalString.pipe(headerName.optional()),
+  VAPI_HMAC_SECRET: commaList,
+  VAPI_HMAC_ALGORITHM: z.enum(["sha256", "sha512", "sha1"]).default("sha256"),
+  VAPI_HMAC_SIGNATURE_HEADER: headerName.default("x-signature"),
+  VAPI_HMAC_TIMESTAMP_HEADER: headerName.default("x-timestamp"),
+  VAPI_HMAC_ENCODING: z.enum(["hex", "base64"]).default("hex"),
+  VAPI_HMAC_PREFIX: z.string().default(""),
+  VAPI_HMAC_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  VAPI_ALLOW_UNAUTHENTICATED: booleanFlag,
+
+  // Vapi waits 7.5 s for an assistant-request (protocol reference §3.3); 2 s leaves room for
+  // Vapi's own setup and a slow network while still failing over long before the hard limit.
+  ASSISTANT_REQUEST_BUDGET_MS: z.coerce.number().int().min(50).max(7000).default(2000),
+  TOOL_CALL_BUDGET_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  TENANT_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  TENANT_CACHE_MAX_ENTRIES: z.coerce.number().int().min(10).default(100_000),
+
+  FALLBACK_ASSISTANT_ID: optionalString,
+  FALLBACK_MESSAGE: z
+    .string()
+    .trim()
+    .min(1)
+    .default("Sorry, this number is not in service right now. Please try again later."),
+
+  DEFAULT_MODEL: z.enum(OPENAI_MODELS).default("gpt-4o-mini"),
+  DEFAULT_VOICE_PROVIDER: z.enum(["deepgram", "vapi", "11labs"]).default("deepgram"),
+  // Deepgram Aura-2 "hyperion" is an Australian English voice, matching our first customers.
+  DEFAULT_VOICE_ID: z.string().trim().min(1).default("hyperion"),
+});
+
+export type Env = z.input<typeof EnvSchema>;
+
+export interface Config {
+  readonly nodeEnv: "development" | "production" | "test";
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  readonly redisUrl: string | undefined;
+  readonly adminToken: string | undefined;
+  readonly logLevel: string;
+  readonly bodyLimitBytes: number;
+  readonly publicUrl: string | undefined;
+  readonly auth: WebhookAuthConfig;
+  readonly assistantRequestBudgetMs: number;
+  readonly toolCallBudgetMs: number;
+  readonly tenantCache: { readonly ttlSeconds: number; readonly maxEntries: number };
+  readonly fallback: { readonly assistantId: string | undefined; readonly message: string };
+  /** Used for tenants whose document does not choose a model or voice. */
+  readonly defaults: { readonly model: Model; readonly voice: Voice };
+}
+
+export interface WebhookAuthConfig {
+  readonly secrets: readonly string[];
+  readonly secretHeader: string | undefined;
+  readonly hmac: {
+    readonly secrets: readonly string[];
+    readonly algorithm: "sha256" | "sha512" | "sha1";
+    readonly signatureHeader: string;
+    readonly timestampHeader: string;
+    readonly encoding: "hex" | "base64";
+    readonly prefix: string;
+    readonly toleranceSeconds: number;
+  };
+  readonly allowUnauthenticated: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/**
+ * Validates the environment once and returns a deep-frozen Config.
+ * Pure: reads only the object it is given (main.ts passes `process.env`, tests pass literals).
+ * @throws ConfigError listing every problem at once.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const voice = VoiceSchema.safeParse({
+    provider: e.DEFAULT_VOICE_PROVIDER,
+    voiceId: e.DEFAULT_VOICE_ID,
+    ...(e.DEFAULT_VOICE_PROVIDER === "deepgram" ? { model: "aura-2" } : {}),
+  });
+  if (!voice.success) {
+    problems.push(
+      `DEFAULT_VOICE_ID: "${e.DEFAULT_VOICE_ID}" is not a ${e.DEFAULT_VOICE_PROVIDER} voice`,
+    );
+  }
+  const authConfigured = e.VAPI_SECRET.length > 0 || e.VAPI_HMAC_SECRET.length > 0;
+  if (e.NODE_ENV === "production" && !authConfigured && !e.VAPI_ALLOW_UNAUTHENTICATED) {
+    problems.push(
+      "VAPI_SECRET / VAPI_HMAC_SECRET: neither is set; refusing to accept unauthenticated webhooks in production (set VAPI_ALLOW_UNAUTHENTICATED=true to override)",
+    );
+  }
+  if (problems.length > 0 || !voice.success) throw new ConfigError(problems);
+
+  return deepFreeze({
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    adminToken: e.ADMIN_TOKEN,
+    logLevel: e.LOG_LEVEL,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    auth: {
+      secrets: e.VAPI_SECRET,
+      secretHeader: e.VAPI_SECRET_HEADER,
+      hmac: {
+        secrets: e.VAPI_HMAC_SECRET,
+        algorithm: e.VAPI_HMAC_ALGORITHM,
+        signatureHeader: e.VAPI_HMAC_SIGNATURE_HEADER,
+        timestampHeader: e.VAPI_HMAC_TIMESTAMP_HEADER,
+        encoding: e.VAPI_HMAC_ENCODING,
+        prefix: e.VAPI_HMAC_PREFIX,
+        toleranceSeconds: e.VAPI_HMAC_TOLERANCE_SECONDS,
+      },
+      allowUnauthenticated: e.VAPI_ALLOW_UNAUTHENTICATED,
+    },
+    assistantRequestBudgetMs: e.ASSISTANT_REQUEST_BUDGET_MS,
+    toolCallBudgetMs: e.TOOL_CALL_BUDGET_MS,
+    tenantCache: { ttlSeconds: e.TENANT_CACHE_TTL_SECONDS, maxEntries: e.TENANT_CACHE_MAX_ENTRIES },
+    fallback: { assistantId: e.FALLBACK_ASSISTANT_ID, message: e.FALLBACK_MESSAGE },
+    defaults: { model: { provider: "openai", model: e.DEFAULT_MODEL }, voice: voice.data },
+  });
+}
+
+/** True when at least one global webhook credential is configured. */
+export function isWebhookAuthConfigured(auth: WebhookAuthConfig): boolean {
+  return auth.secrets.length > 0 || auth.hmac.secrets.length > 0;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,75 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./schema.js";
+
+export type DatabaseDialect = "sqlite" | "postgres";
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  dialect: DatabaseDialect;
+  close(): Promise<void>;
+}
+
+export interface CreateDatabaseOptions {
+  /** A file path or `:memory:` for SQLite, a `postgres://` / `postgresql://` URL for PostgreSQL. */
+  url: string;
+  /** PostgreSQL schema to use (tests give each file its own); created when missing. */
+  postgresSchema?: string;
+  /** PostgreSQL pool size. Default 10. */
+  poolSize?: number;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** Opens the configured database. No query runs until first use. */
+export function createDatabase(options: CreateDatabaseOptions): DatabaseHandle {
+  if (isPostgresUrl(options.url)) return createPostgres(options);
+  return createSqlite(options.url);
+}
+
+function createSqlite(path: string): DatabaseHandle {
+  const file = path.replace(/^sqlite:(\/\/)?/i, "");
+  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new SQLite(file);
+  // WAL lets readers proceed during writes; NORMAL sync is durable across process crashes
+  // (only an OS crash can lose the last transactions), which is SQLite's recommended WAL pairing.
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: "sqlite",
+    close: () => db.destroy(),
+  };
+}
+
+function createPostgres(options: CreateDatabaseOptions): DatabaseHandle {
+  const schema = options.postgresSchema;
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    // A stopped or unreachable server must fail fast rather than hang a webhook.
+    connectionTimeoutMillis: 3000,
+    ...(schema === undefined ? {} : { options: `-c search_path=${quoteIdentifier(schema)}` }),
+  });
+  // An idle client erroring (server restart) must not crash the process; the pool replaces it.
+  pool.on("error", () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: "postgres",
+    close: () => db.destroy(),
+  };
+}
+
+export function quoteIdentifier(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`unsafe identifier: ${name}`);
+  return `"${name}"`;
+}

@@ -1,0 +1,91 @@
+import { Redis } from "ioredis";
+import type { Kysely } from "kysely";
+import { systemClock, type Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import { createDatabase, type DatabaseDialect, type DatabaseHandle } from "./db/kysely.js";
+import type { Database } from "./db/schema.js";
+import { migrateToLatest } from "./db/migrate.js";
+import { createTenantResolver, type TenantResolver } from "./tenants/resolve-tenant.js";
+import { createTenantRepo, type TenantRepo } from "./tenants/tenant-repo.js";
+import { createToolRegistry, type ToolRegistry } from "./tools/registry.js";
+import { ALL_TOOLS } from "./tools/all-tools.js";
+import { prepareAssistant, type PreparedAssistant } from "./vapi/build-assistant.js";
+
+/** Every I/O client and shared service, built once per process and closed once. */
+export interface Deps {
+  db: Kysely<Database>;
+  dialect: DatabaseDialect;
+  redis: Redis | undefined;
+  tenants: TenantRepo;
+  resolver: TenantResolver<PreparedAssistant>;
+  registry: ToolRegistry;
+  clock: Clock;
+  close(): Promise<void>;
+}
+
+export interface CreateDepsOptions {
+  clock?: Clock;
+  /** PostgreSQL schema (tests give each file its own). */
+  postgresSchema?: string;
+  /** Run migrations before returning (the server does; CLI commands that only read may not). */
+  migrate?: boolean;
+}
+
+export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<Deps> {
+  const handle: DatabaseHandle = createDatabase({
+    url: config.databaseUrl,
+    ...(options.postgresSchema === undefined ? {} : { postgresSchema: options.postgresSchema }),
+  });
+  try {
+    if (options.migrate ?? true) {
+      await migrateToLatest(
+        handle,
+        options.postgresSchema === undefined ? {} : { postgresSchema: options.postgresSchema },
+      );
+    }
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+
+  const redis =
+    config.redisUrl === undefined
+      ? undefined
+      : new Redis(config.redisUrl, {
+          // Never queue commands while Redis is down: callers skip Redis and carry on.
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          connectTimeout: 2000,
+          lazyConnect: false,
+        });
+  // Connection errors are reported by readiness checks; unhandled they would crash the process.
+  redis?.on("error", () => undefined);
+
+  const registry = createToolRegistry(ALL_TOOLS);
+  const tenants = createTenantRepo(handle.db);
+  const resolver = createTenantResolver<PreparedAssistant>({
+    repo: tenants,
+    prepare: (tenant) =>
+      prepareAssistant(tenant, {
+        registry,
+        defaults: config.defaults,
+        publicUrl: config.publicUrl,
+      }),
+    ttlSeconds: config.tenantCache.ttlSeconds,
+    maxEntries: config.tenantCache.maxEntries,
+  });
+
+  return {
+    db: handle.db,
+    dialect: handle.dialect,
+    redis,
+    tenants,
+    resolver,
+    registry,
+    clock: options.clock ?? systemClock,
+    async close() {
+      redis?.disconnect();
+      await handle.close();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { FastifyError, FastifyInstance } from "fastify";
+import { ZodError } from "zod";
+import { AppError, toErrorBody } from "../../errors.js";
+
+// Fastify's own coded errors that are the client's fault, mapped onto our catalog.
+const FASTIFY_CODES: Record<string, AppError["code"]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "INVALID_PAYLOAD",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "BAD_JSON",
+  FST_ERR_CTP_INVALID_JSON_BODY: "BAD_JSON",
+  FST_ERR_VALIDATION: "VALIDATION_FAILED",
+};
+
+/** Converts anything thrown in a route into `{error:{code,message,requestId}}`. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof ZodError) {
+    return new AppError("VALIDATION_FAILED", "The request failed validation.", {
+      details: error.issues.map((issue) => ({
+        path: issue.path.join(".") || "(root)",
+        message: issue.message,
+      })),
+    });
+  }
+  const fastifyError = error as Partial<FastifyError>;
+  const mapped = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code];
+  if (mapped !== undefined)
+    return new AppError(mapped, fastifyError.message ?? mapped, { cause: error });
+  if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
+    return new AppError("BAD_JSON", "The body is not valid JSON.", { cause: error });
+  }
+  if (
+    typeof fastifyError.statusCode === "number" &&
+    fastifyError.statusCode >= 400 &&
+    fastifyError.statusCode < 500
+  ) {
+    return new AppError("INVALID_PAYLOAD", fastifyError.message ?? "Bad request.", {
+      cause: error,
+    });
+  }
+  return new AppError("INTERNAL", "Internal error.", { cause: error, expose: false });
+}
+
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.statusCode >= 500) {
+      request.log.error({ err: error }, "request failed");
+    } else {
+      request.log.info({ code: appError.code, reason: appError.message }, "request rejected");
+    }
+    void reply.status(appError.statusCode).send(toErrorBody(appError, request.id));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new AppError(
+      "NOT_FOUND",
+      `No route for ${request.method} ${request.url.split("?")[0] ?? ""}.`,
+    );
+    void reply.status(404).send(toErrorBody(error, request.id));
+  });
+}

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from "fastify";
+import type { WebhookRequest, WebhookResponse } from "../../vapi/process-webhook.js";
+
+export interface VapiWebhookRouteOptions {
+  processWebhook: (request: WebhookRequest) => Promise<WebhookResponse>;
+  bodyLimitBytes: number;
+}
+
+/**
+ * POST /vapi/webhook: a thin adapter. The body is kept as raw bytes (signatures are checked on
+ * exactly what was sent) and everything else happens in the framework-free processor.
+ */
+export async function vapiWebhookRoute(
+  app: FastifyInstance,
+  options: VapiWebhookRouteOptions,
+): Promise<void> {
+  // Scoped to this plugin: other routes keep Fastify's default JSON parser.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    /^application\/([a-z0-9.+-]+\+)?json$/i,
+    { parseAs: "buffer", bodyLimit: options.bodyLimitBytes },
+    (_request, body, done) => {
+      done(null, body);
+    },
+  );
+
+  app.post("/vapi/webhook", async (request, reply) => {
+    const started = process.hrtime.bigint();
+    const controller = new AbortController();
+    const onClose = () => {
+      if (!reply.sent) controller.abort(new Error("client closed the connection"));
+    };
+    request.raw.once("close", onClose);
+    const result = await options.processWebhook({
+      rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+      headers: request.headers,
+      requestId: request.id,
+      log: request.log,
+      signal: controller.signal,
+    });
+    request.raw.off("close", onClose);
+    const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+    // The one canonical line per webhook (STYLE.md: wide event); no caller data in it.
+    request.log.info(
+      { ...result.summary, durationMs: Math.round(durationMs * 1000) / 1000 },
+      "vapi webhook",
+    );
+    return reply
+      .status(result.statusCode)
+      .type("application/json; charset=utf-8")
+      .send(result.body);
+  });
+}

@@ -1,0 +1,60 @@
+import process from "node:process";
+import { buildApp } from "./app.js";
+import { ConfigError, isWebhookAuthConfigured, loadConfig } from "./config.js";
+import { createDeps } from "./deps.js";
+
+/**
+ * Process entry: config → deps → app → listen, with graceful shutdown on SIGTERM/SIGINT
+ * (in-flight requests drain, then connections and stores close).
+ */
+export async function startServer(
+  env: Record<string, string | undefined> = process.env,
+): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const deps = await createDeps(config);
+  const app = await buildApp({
+    config,
+    deps,
+    prettyLogs: process.stdout.isTTY && config.nodeEnv !== "production",
+  });
+
+  if (!isWebhookAuthConfigured(config.auth)) {
+    app.log.warn(
+      "WEBHOOK AUTHENTICATION IS OFF: neither VAPI_SECRET nor VAPI_HMAC_SECRET is set, so anyone who finds this URL can call it. Set one before taking real calls.",
+    );
+  }
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, "shutting down: draining in-flight requests");
+    const force = setTimeout(() => {
+      app.log.error("shutdown took longer than 25 s; exiting");
+      process.exit(1);
+    }, 25_000);
+    force.unref();
+    app
+      .close()
+      .then(() => deps.close())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        app.log.error({ err: error }, "error during shutdown");
+        process.exit(1);
+      });
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+
+  await app.listen({ port: config.port, host: config.host });
+}

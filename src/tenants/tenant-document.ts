@@ -1,0 +1,163 @@
+import { IANAZone } from "luxon";
+import { z } from "zod";
+import { DEEPGRAM_VOICE_IDS, OPENAI_MODELS } from "../vapi/catalog.js";
+
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** Accepts common human spellings ("+61 2 5550 1234", "(02)...") only once reduced to E.164. */
+export function normalizeE164(value: string): string | undefined {
+  const compact = value.replace(/[\s().-]/g, "");
+  return E164.test(compact) ? compact : undefined;
+}
+
+export const E164Schema = z.string().transform((value, ctx) => {
+  const normalised = normalizeE164(value);
+  if (normalised === undefined) {
+    ctx.addIssue({ code: "custom", message: "must be an E.164 phone number like +61255501234" });
+    return z.NEVER;
+  }
+  return normalised;
+});
+
+const TIME_RANGE = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$/;
+
+export const TimeRangeSchema = z.string().refine(
+  (value) => {
+    const match = TIME_RANGE.exec(value);
+    if (match === null) return false;
+    const start = Number(match[1]) * 60 + Number(match[2]);
+    const end = Number(match[3]) * 60 + Number(match[4]);
+    return end > start && end <= 24 * 60;
+  },
+  { message: 'must be "HH:MM-HH:MM" with the end after the start, e.g. "07:00-17:00"' },
+);
+
+const IsoDateSchema = z.iso.date({ message: "must be a date like 2026-12-25" });
+
+const HoursSchema = z.object(
+  Object.fromEntries(WEEKDAYS.map((day) => [day, z.array(TimeRangeSchema).max(8).default([])])) as {
+    [K in Weekday]: z.ZodDefault<z.ZodArray<typeof TimeRangeSchema>>;
+  },
+);
+
+const trimmed = (max: number) => z.string().trim().min(1).max(max);
+
+export const VoiceSchema = z.discriminatedUnion("provider", [
+  z.object({
+    provider: z.literal("deepgram"),
+    voiceId: z.enum(DEEPGRAM_VOICE_IDS),
+    model: z.enum(["aura", "aura-2"]).optional(),
+  }),
+  z.object({ provider: z.literal("vapi"), voiceId: trimmed(64) }),
+  z.object({ provider: z.literal("11labs"), voiceId: trimmed(64) }),
+]);
+export type Voice = z.infer<typeof VoiceSchema>;
+
+export const ModelSchema = z.object({
+  provider: z.literal("openai"),
+  model: z.enum(OPENAI_MODELS),
+  temperature: z.number().min(0).max(2).optional(),
+});
+export type Model = z.infer<typeof ModelSchema>;
+
+const TENANT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/**
+ * A tenant as an operator writes it (JSON or YAML import, admin API). Extra keys are rejected so
+ * that typos ("hour" for "hours") surface as errors instead of being silently ignored.
+ */
+export const TenantDocumentSchema = z
+  .object({
+    id: z.string().regex(TENANT_ID, "must be lower-case letters, digits, '-' or '_' (max 63)"),
+    name: trimmed(120),
+    timezone: z
+      .string()
+      .refine(
+        (zone) => IANAZone.isValidZone(zone),
+        "must be an IANA time zone like Australia/Sydney",
+      ),
+    phoneNumbers: z
+      .array(
+        z.strictObject({
+          vapiPhoneNumberId: trimmed(64).optional(),
+          number: E164Schema,
+        }),
+      )
+      .max(1000)
+      .default([]),
+    hours: HoursSchema,
+    services: z.array(trimmed(80)).max(100).default([]),
+    closures: z
+      .array(z.strictObject({ date: IsoDateSchema, reason: trimmed(200).optional() }))
+      .max(400)
+      .default([]),
+    escalation: z
+      .strictObject({
+        number: E164Schema,
+        triggers: z.array(trimmed(80)).max(50).default([]),
+      })
+      .optional(),
+    transfer: z
+      .strictObject({
+        number: E164Schema,
+        message: z.string().trim().max(300).optional(),
+      })
+      .optional(),
+    faq: z
+      .array(z.strictObject({ question: trimmed(300), answer: trimmed(2000) }))
+      .max(500)
+      .default([]),
+    assistant: z
+      .strictObject({
+        firstMessage: trimmed(500).optional(),
+        voice: VoiceSchema.optional(),
+        model: ModelSchema.optional(),
+        instructions: z.string().trim().max(8000).optional(),
+      })
+      .default({}),
+  })
+  .strict()
+  .superRefine((tenant, ctx) => {
+    const seenNumbers = new Set<string>();
+    const seenIds = new Set<string>();
+    tenant.phoneNumbers.forEach((phone, index) => {
+      if (seenNumbers.has(phone.number)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["phoneNumbers", index, "number"],
+          message: "is listed twice",
+        });
+      }
+      seenNumbers.add(phone.number);
+      if (phone.vapiPhoneNumberId !== undefined) {
+        if (seenIds.has(phone.vapiPhoneNumberId)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["phoneNumbers", index, "vapiPhoneNumberId"],
+            message: "is listed twice",
+          });
+        }
+        seenIds.add(phone.vapiPhoneNumberId);
+      }
+    });
+  });
+
+/** A validated tenant: defaults applied, numbers normalised. */
+export type Tenant = z.infer<typeof TenantDocumentSchema>;
+export type TenantInput = z.input<typeof TenantDocumentSchema>;
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** Turns zod issues into `{path, message}` pairs with dotted paths (`hours.mon.0`). */
+export function toFieldIssues(error: z.ZodError, prefix: (string | number)[] = []): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path].map(String).join(".") || "(root)",
+    message: issue.message,
+  }));
+}

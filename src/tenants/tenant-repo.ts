@@ -1,0 +1,214 @@
+import type { Kysely, Transaction } from "kysely";
+import { AppError } from "../errors.js";
+import type { Database, TenantRow } from "../db/schema.js";
+import { TenantDocumentSchema, type Tenant } from "./tenant-document.js";
+
+export interface StoredTenant {
+  tenant: Tenant;
+  /** Increments on every change; caches compare it to know they hold the latest copy. */
+  version: number;
+  updatedAt: string;
+}
+
+export interface TenantSummary {
+  id: string;
+  name: string;
+  timezone: string;
+  version: number;
+  phoneNumbers: string[];
+  updatedAt: string;
+}
+
+export interface TenantRepo {
+  findById(id: string): Promise<StoredTenant | undefined>;
+  findByVapiPhoneNumberId(vapiPhoneNumberId: string): Promise<StoredTenant | undefined>;
+  findByNumber(e164: string): Promise<StoredTenant | undefined>;
+  /** Inserts or replaces tenants (with their numbers) all-or-nothing. */
+  upsertMany(
+    tenants: readonly Tenant[],
+    nowIso: string,
+  ): Promise<{ created: number; updated: number }>;
+  list(options: { limit: number; after?: string | undefined }): Promise<TenantSummary[]>;
+  delete(id: string): Promise<boolean>;
+  /** Cheap reachability probe for readiness checks. */
+  ping(): Promise<void>;
+}
+
+/** Tenant persistence over Kysely; identical on SQLite and PostgreSQL. */
+export function createTenantRepo(db: Kysely<Database>): TenantRepo {
+  return {
+    async findById(id) {
+      const row = await db
+        .selectFrom("tenants")
+        .selectAll()
+        .where("id", "=", id)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toStored(row);
+    },
+
+    async findByVapiPhoneNumberId(vapiPhoneNumberId) {
+      const row = await db
+        .selectFrom("phone_numbers")
+        .innerJoin("tenants", "tenants.id", "phone_numbers.tenant_id")
+        .selectAll("tenants")
+        .where("phone_numbers.vapi_phone_number_id", "=", vapiPhoneNumberId)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toStored(row);
+    },
+
+    async findByNumber(e164) {
+      const row = await db
+        .selectFrom("phone_numbers")
+        .innerJoin("tenants", "tenants.id", "phone_numbers.tenant_id")
+        .selectAll("tenants")
+        .where("phone_numbers.number", "=", e164)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toStored(row);
+    },
+
+    async upsertMany(tenants, nowIso) {
+      assertNoDuplicatesAcross(tenants);
+      return db.transaction().execute(async (trx) => {
+        let created = 0;
+        let updated = 0;
+        for (const tenant of tenants) {
+          await assertNumbersFree(trx, tenant);
+          const existing = await trx
+            .selectFrom("tenants")
+            .select(["version"])
+            .where("id", "=", tenant.id)
+            .executeTakeFirst();
+          const document = JSON.stringify(tenant);
+          if (existing === undefined) {
+            await trx
+              .insertInto("tenants")
+              .values({
+                id: tenant.id,
+                name: tenant.name,
+                timezone: tenant.timezone,
+                document,
+                version: 1,
+                created_at: nowIso,
+                updated_at: nowIso,
+              })
+              .execute();
+            created += 1;
+          } else {
+            await trx
+              .updateTable("tenants")
+              .set({
+                name: tenant.name,
+                timezone: tenant.timezone,
+                document,
+                version: existing.version + 1,
+                updated_at: nowIso,
+              })
+              .where("id", "=", tenant.id)
+              .execute();
+            updated += 1;
+          }
+          await trx.deleteFrom("phone_numbers").where("tenant_id", "=", tenant.id).execute();
+          if (tenant.phoneNumbers.length > 0) {
+            await trx
+              .insertInto("phone_numbers")
+              .values(
+                tenant.phoneNumbers.map((phone) => ({
+                  number: phone.number,
+                  vapi_phone_number_id: phone.vapiPhoneNumberId ?? null,
+                  tenant_id: tenant.id,
+                  created_at: nowIso,
+                })),
+              )
+              .execute();
+          }
+        }
+        return { created, updated };
+      });
+    },
+
+    async list({ limit, after }) {
+      let query = db.selectFrom("tenants").selectAll().orderBy("id").limit(limit);
+      if (after !== undefined) query = query.where("id", ">", after);
+      const rows = await query.execute();
+      if (rows.length === 0) return [];
+      const numbers = await db
+        .selectFrom("phone_numbers")
+        .select(["tenant_id", "number"])
+        .where(
+          "tenant_id",
+          "in",
+          rows.map((row) => row.id),
+        )
+        .orderBy("number")
+        .execute();
+      return rows.map((row) => ({
+        id: row.id,
+        name: row.name,
+        timezone: row.timezone,
+        version: row.version,
+        updatedAt: row.updated_at,
+        phoneNumbers: numbers.filter((n) => n.tenant_id === row.id).map((n) => n.number),
+      }));
+    },
+
+    async delete(id) {
+      const result = await db.deleteFrom("tenants").where("id", "=", id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    async ping() {
+      await db.selectFrom("tenants").select("id").limit(1).execute();
+    },
+  };
+}
+
+function toStored(row: TenantRow): StoredTenant {
+  // Documents were validated on the way in; parsing again applies defaults added since.
+  const tenant = TenantDocumentSchema.parse(JSON.parse(row.document));
+  return { tenant, version: row.version, updatedAt: row.updated_at };
+}
+
+function assertNoDuplicatesAcross(tenants: readonly Tenant[]): void {
+  const owners = new Map<string, string>();
+  for (const tenant of tenants) {
+    for (const phone of tenant.phoneNumbers) {
+      for (const key of [
+        `number ${phone.number}`,
+        phone.vapiPhoneNumberId && `Vapi phone number id ${phone.vapiPhoneNumberId}`,
+      ]) {
+        if (!key) continue;
+        const owner = owners.get(key);
+        if (owner !== undefined && owner !== tenant.id) {
+          throw new AppError("CONFLICT", `${key} is given to both "${owner}" and "${tenant.id}"`);
+        }
+        owners.set(key, tenant.id);
+      }
+    }
+  }
+}
+
+async function assertNumbersFree(trx: Transaction<Database>, tenant: Tenant): Promise<void> {
+  if (tenant.phoneNumbers.length === 0) return;
+  const numbers = tenant.phoneNumbers.map((phone) => phone.number);
+  const vapiIds = tenant.phoneNumbers.flatMap((phone) =>
+    phone.vapiPhoneNumberId === undefined ? [] : [phone.vapiPhoneNumberId],
+  );
+  const taken = await trx
+    .selectFrom("phone_numbers")
+    .select(["number", "vapi_phone_number_id", "tenant_id"])
+    .where("tenant_id", "!=", tenant.id)
+    .where((eb) =>
+      vapiIds.length > 0
+        ? eb.or([eb("number", "in", numbers), eb("vapi_phone_number_id", "in", vapiIds)])
+        : eb("number", "in", numbers),
+    )
+    .executeTakeFirst();
+  if (taken !== undefined) {
+    const what = numbers.includes(taken.number)
+      ? `number ${taken.number}`
+      : `Vapi phone number id ${taken.vapi_phone_number_id ?? ""}`;
+    throw new AppError("CONFLICT", `${what} already belongs to tenant "${taken.tenant_id}"`, {
+      details: { tenantId: tenant.id, ownerTenantId: taken.tenant_id },
+    });
+  }
+}

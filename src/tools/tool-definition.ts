@@ -1,0 +1,35 @@
+import type { Kysely } from "kysely";
+import type { z } from "zod";
+import type { Clock } from "../clock.js";
+import type { Database } from "../db/schema.js";
+import type { Tenant } from "../tenants/tenant-document.js";
+
+/** What a tool may know about the call it runs in. The tenant comes from the dialed number. */
+export interface ToolContext {
+  tenant: Tenant;
+  callId: string | undefined;
+  toolCallId: string;
+  callerNumber: string | undefined;
+  db: Kysely<Database>;
+  clock: Clock;
+  signal: AbortSignal;
+}
+
+/** A tool's answer as a value: the text the assistant gets, or a sentence it can say. */
+export type ToolOutcome = { ok: true; result: string } | { ok: false; error: string };
+
+export interface ToolDefinition<TArgs = unknown> {
+  name: string;
+  /** Shown to the model; say when to use the tool and what it returns. */
+  description: string;
+  /** Validates arguments and is offered to the model as JSON Schema. */
+  argsSchema: z.ZodType<TArgs>;
+  /** Whether this tenant gets the tool (e.g. no escalation tool without an escalation number). */
+  isAvailableFor?(tenant: Tenant): boolean;
+  execute(ctx: ToolContext, args: TArgs): Promise<ToolOutcome>;
+}
+
+/** Keeps the argument type attached while letting the registry hold mixed tools. */
+export function defineTool<TArgs>(definition: ToolDefinition<TArgs>): ToolDefinition<TArgs> {
+  return definition;
+}

@@ -1,0 +1,123 @@
+import type { Vapi } from "@vapi-ai/server-sdk";
+import type { Model, Tenant, Voice } from "../tenants/tenant-document.js";
+import { buildStaticPrompt, defaultFirstMessage } from "../tenants/system-prompt.js";
+import type { ToolRegistry } from "../tools/registry.js";
+import { toVapiParameters } from "./json-schema.js";
+import { PreSerialized } from "./router.js";
+
+export interface AssistantBuildOptions {
+  registry: ToolRegistry;
+  defaults: { model: Model; voice: Voice };
+  /** Public base URL of this server; when set, the assistant points its messages back here. */
+  publicUrl: string | undefined;
+}
+
+/**
+ * A tenant's assistant-request answer serialized once per tenant version, split where the
+ * per-call context goes, so each call only escapes and concatenates one short string.
+ */
+export interface PreparedAssistant {
+  readonly jsonBefore: string;
+  readonly jsonAfter: string;
+}
+
+// Only characters that JSON.stringify leaves untouched, so the marker survives serialization.
+const CALL_CONTEXT_MARKER = "@@FRONTDESK_CALL_CONTEXT@@";
+
+/** Messages our handlers act on; the rest of Vapi's default list is left off to save traffic. */
+const SERVER_MESSAGES = [
+  "end-of-call-report",
+  "status-update",
+  "tool-calls",
+  "transfer-destination-request",
+  "hang",
+] as const satisfies readonly Vapi.CreateAssistantDtoServerMessagesItem[];
+
+export function buildAssistant(
+  tenant: Tenant,
+  options: AssistantBuildOptions,
+  systemPrompt: string,
+): Vapi.CreateAssistantDto {
+  const specs = options.registry.specsFor(tenant);
+  const tools: Vapi.OpenAiModelToolsItem[] = specs.map((spec) => ({
+    type: "function",
+    function: {
+      name: spec.name,
+      description: spec.description,
+      parameters: toVapiParameters(spec.parameters),
+    },
+  }));
+  if (tenant.transfer !== undefined || tenant.escalation !== undefined) {
+    // No fixed destinations: Vapi asks us with transfer-destination-request, so the choice
+    // (emergency line vs. front desk) and the record of it stay on our side.
+    tools.push({ type: "transferCall", destinations: [] });
+  }
+  tools.push({ type: "endCall" });
+
+  const model = tenant.assistant.model ?? options.defaults.model;
+  const voice = tenant.assistant.voice ?? options.defaults.voice;
+  const assistant: Vapi.CreateAssistantDto = {
+    name: truncateName(`${tenant.name} receptionist`),
+    firstMessage: tenant.assistant.firstMessage ?? defaultFirstMessage(tenant),
+    model: {
+      provider: "openai",
+      model: model.model,
+      ...(model.temperature === undefined ? {} : { temperature: model.temperature }),
+      messages: [{ role: "system", content: systemPrompt }],
+      tools,
+    },
+    voice: toVapiVoice(voice),
+    serverMessages: [...SERVER_MESSAGES],
+    metadata: { tenantId: tenant.id, tenantName: tenant.name },
+    ...(options.publicUrl === undefined
+      ? {}
+      : { server: { url: `${options.publicUrl}/vapi/webhook` } }),
+  };
+  return assistant;
+}
+
+function toVapiVoice(voice: Voice): Vapi.CreateAssistantDtoVoice {
+  switch (voice.provider) {
+    case "deepgram":
+      return {
+        provider: "deepgram",
+        voiceId: voice.voiceId,
+        ...(voice.model === undefined ? {} : { model: voice.model }),
+      };
+    case "vapi":
+      return { provider: "vapi", voiceId: voice.voiceId };
+    case "11labs":
+      return { provider: "11labs", voiceId: voice.voiceId };
+  }
+}
+
+// Vapi caps assistant names at 40 characters.
+function truncateName(name: string): string {
+  return name.length > 40 ? name.slice(0, 40) : name;
+}
+
+export function prepareAssistant(
+  tenant: Tenant,
+  options: AssistantBuildOptions,
+): PreparedAssistant {
+  const toolNames = options.registry.specsFor(tenant).map((spec) => spec.name);
+  const prompt = `${buildStaticPrompt(tenant, toolNames)}\n\n${CALL_CONTEXT_MARKER}`;
+  const response: Vapi.ServerMessageResponseAssistantRequest = {
+    assistant: buildAssistant(tenant, options, prompt),
+  };
+  const json = JSON.stringify(response);
+  const at = json.indexOf(CALL_CONTEXT_MARKER);
+  if (at < 0 || json.indexOf(CALL_CONTEXT_MARKER, at + 1) >= 0) {
+    throw new Error(`tenant ${tenant.id}: the call-context marker must appear exactly once`);
+  }
+  return { jsonBefore: json.slice(0, at), jsonAfter: json.slice(at + CALL_CONTEXT_MARKER.length) };
+}
+
+/** Joins the cached JSON around this call's context text. */
+export function renderAssistantResponse(
+  prepared: PreparedAssistant,
+  callContext: string,
+): PreSerialized<Vapi.ServerMessageResponseAssistantRequest> {
+  const escaped = JSON.stringify(callContext).slice(1, -1);
+  return new PreSerialized(prepared.jsonBefore + escaped + prepared.jsonAfter);
+}

@@ -1,0 +1,87 @@
+import type { Vapi } from "@vapi-ai/server-sdk";
+import type { Kysely } from "kysely";
+import type { Database } from "../../db/schema.js";
+import type { ToolRegistry } from "../../tools/registry.js";
+import type { ToolOutcome } from "../../tools/tool-definition.js";
+import type { HandlerContext } from "../handler-context.js";
+import type { MessageHandler } from "../router.js";
+import { extractToolCalls, toSingleLine, type ExtractedToolCall } from "../tool-arguments.js";
+
+export interface ToolCallsDeps {
+  registry: ToolRegistry;
+  db: Kysely<Database>;
+  /** Each tool call gets this long before its entry becomes a speakable error. */
+  toolBudgetMs: number;
+}
+
+export const NO_TENANT_ERROR =
+  "I can't reach this business's records right now. Please take the caller's name and number and say someone will call back.";
+const TIMEOUT_ERROR = "That took too long to complete. Please offer to take a message instead.";
+const FAILURE_ERROR = "Something went wrong on our side. Please offer to take a message instead.";
+
+/**
+ * Runs every tool call in the message and answers one result per call, in order, each exactly
+ * once. A failing, slow or unknown tool becomes that entry's `error`; the status stays 200.
+ */
+export function createToolCallsHandler(deps: ToolCallsDeps): MessageHandler<"tool-calls"> {
+  return async (message, ctx) => {
+    const { calls, skipped } = extractToolCalls(message);
+    if (skipped > 0) ctx.log.warn({ skipped }, "tool calls without an id or repeated were skipped");
+    const outcomes = await Promise.all(calls.map((call) => runOne(call, ctx, deps)));
+    const results: Vapi.ToolCallResult[] = calls.map((call, index) => {
+      const outcome = outcomes[index] ?? { ok: false, error: FAILURE_ERROR };
+      return outcome.ok
+        ? { toolCallId: call.id, name: call.name, result: toSingleLine(outcome.result, "Done.") }
+        : {
+            toolCallId: call.id,
+            name: call.name,
+            error: toSingleLine(outcome.error, FAILURE_ERROR),
+          };
+    });
+    ctx.annotate({
+      outcome: "tool-results",
+      tools: calls.map((call) => call.name),
+      toolErrors: outcomes.filter((outcome) => !outcome.ok).length,
+    });
+    const response: Vapi.ServerMessageResponseToolCalls = { results };
+    return response;
+  };
+}
+
+/** Runs one tool by name for the resolved tenant; shared with the legacy function-call type. */
+export async function runOne(
+  call: ExtractedToolCall,
+  ctx: HandlerContext,
+  deps: ToolCallsDeps,
+): Promise<ToolOutcome> {
+  if (ctx.tenant === undefined) return { ok: false, error: NO_TENANT_ERROR };
+  if (!call.args.ok) return { ok: false, error: call.args.error };
+  const controller = new AbortController();
+  const onParentAbort = () => controller.abort(ctx.signal.reason);
+  ctx.signal.addEventListener("abort", onParentAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ToolOutcome>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error("tool budget exceeded"));
+      resolve({ ok: false, error: TIMEOUT_ERROR });
+    }, deps.toolBudgetMs);
+  });
+  try {
+    const run = deps.registry.run(call.name, call.args.value, {
+      tenant: ctx.tenant.tenant,
+      callId: ctx.callId,
+      toolCallId: call.id,
+      callerNumber: ctx.callerNumber,
+      db: deps.db,
+      clock: ctx.clock,
+      signal: controller.signal,
+    });
+    return await Promise.race([run, timeout]);
+  } catch (error) {
+    ctx.log.error({ err: error, tool: call.name }, "tool failed");
+    return { ok: false, error: FAILURE_ERROR };
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener("abort", onParentAbort);
+  }
+}

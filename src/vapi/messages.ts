@@ -1,0 +1,146 @@
+import { z } from "zod";
+
+/*
+ * Loose schemas for what we read from Vapi server messages. Vapi sends far more than we model
+ * and adds fields and types over time (protocol reference §0), so every object passes unknown
+ * keys through and only the fields we act on are checked.
+ */
+
+const looseString = z.string().max(10_000);
+
+export const PhoneNumberSchema = z.looseObject({
+  id: looseString.optional().catch(undefined),
+  number: looseString.optional().catch(undefined),
+  name: looseString.nullish().catch(undefined),
+});
+
+export const CustomerSchema = z.looseObject({
+  number: looseString.nullish().catch(undefined),
+  name: looseString.nullish().catch(undefined),
+  sipUri: looseString.nullish().catch(undefined),
+});
+
+export const CallSchema = z.looseObject({
+  id: looseString.optional().catch(undefined),
+  type: looseString.optional().catch(undefined),
+  status: looseString.optional().catch(undefined),
+  phoneNumberId: looseString.nullish().catch(undefined),
+  customer: CustomerSchema.nullish().catch(undefined),
+  startedAt: looseString.nullish().catch(undefined),
+});
+
+const AssistantEchoSchema = z.looseObject({
+  metadata: z.record(z.string(), z.unknown()).nullish().catch(undefined),
+});
+
+/** Fields that (almost) every message carries. All optional: a chat event has no call. */
+const common = {
+  timestamp: z.union([z.number(), z.string()]).optional().catch(undefined),
+  call: CallSchema.nullish().catch(undefined),
+  phoneNumber: PhoneNumberSchema.nullish().catch(undefined),
+  customer: CustomerSchema.nullish().catch(undefined),
+  assistant: AssistantEchoSchema.nullish().catch(undefined),
+};
+
+/** One tool call as Vapi sends it: `{id, function:{name, arguments}}` or flattened variants. */
+export const ToolCallItemSchema = z.looseObject({
+  id: looseString.optional(),
+  name: looseString.optional(),
+  arguments: z.unknown().optional(),
+  parameters: z.unknown().optional(),
+  function: z
+    .looseObject({
+      name: looseString.optional(),
+      arguments: z.unknown().optional(),
+      parameters: z.unknown().optional(),
+    })
+    .optional(),
+});
+export type ToolCallItem = z.infer<typeof ToolCallItemSchema>;
+
+const ToolWithToolCallSchema = z.looseObject({
+  toolCall: ToolCallItemSchema.optional(),
+  function: z.looseObject({ name: looseString.optional() }).optional(),
+});
+
+const OpenAiMessageSchema = z.looseObject({
+  role: looseString.optional().catch(undefined),
+  content: z.unknown().optional(),
+});
+
+const HistoryMessageSchema = z.looseObject({
+  role: looseString.optional().catch(undefined),
+  message: z.unknown().optional(),
+  content: z.unknown().optional(),
+});
+
+const message = <TType extends string, TShape extends z.ZodRawShape>(type: TType, shape: TShape) =>
+  z.looseObject({ type: z.literal(type), ...common, ...shape });
+
+/**
+ * Every message type we model. The union, the list of known types and the router's handler
+ * table are all derived from this one object.
+ */
+export const MESSAGE_SCHEMAS = {
+  "assistant-request": message("assistant-request", {}),
+  "tool-calls": message("tool-calls", {
+    toolCallList: z.array(ToolCallItemSchema).max(128).optional(),
+    toolWithToolCallList: z.array(ToolWithToolCallSchema).max(128).optional(),
+    toolCalls: z.array(ToolCallItemSchema).max(128).optional(),
+  }),
+  "function-call": message("function-call", {
+    functionCall: z.looseObject({
+      name: looseString,
+      parameters: z.unknown().optional(),
+      arguments: z.unknown().optional(),
+    }),
+  }),
+  "transfer-destination-request": message("transfer-destination-request", {}),
+  "knowledge-base-request": message("knowledge-base-request", {
+    messages: z.array(HistoryMessageSchema).optional().catch(undefined),
+    messagesOpenAIFormatted: z.array(OpenAiMessageSchema).optional().catch(undefined),
+  }),
+  "end-of-call-report": message("end-of-call-report", {
+    endedReason: looseString.optional().catch(undefined),
+  }),
+  "status-update": message("status-update", {
+    status: looseString.optional().catch(undefined),
+    endedReason: looseString.optional().catch(undefined),
+  }),
+  transcript: message("transcript", {}),
+  'transcript[transcriptType="final"]': message('transcript[transcriptType="final"]', {}),
+  hang: message("hang", {}),
+  "speech-update": message("speech-update", {}),
+  "conversation-update": message("conversation-update", {}),
+  "model-output": message("model-output", {}),
+  "user-interrupted": message("user-interrupted", {}),
+  "transfer-update": message("transfer-update", {}),
+  "language-change-detected": message("language-change-detected", {}),
+  "phone-call-control": message("phone-call-control", {}),
+  "voice-input": message("voice-input", {}),
+  "assistant.started": message("assistant.started", {}),
+  "assistant.speechStarted": message("assistant.speechStarted", {}),
+  "call.deleted": message("call.deleted", {}),
+  "call.delete.failed": message("call.delete.failed", {}),
+  "call.artifact.upload": message("call.artifact.upload", {}),
+  "chat.created": message("chat.created", {}),
+  "chat.deleted": message("chat.deleted", {}),
+  "session.created": message("session.created", {}),
+  "session.updated": message("session.updated", {}),
+  "session.deleted": message("session.deleted", {}),
+} as const;
+
+export type MessageType = keyof typeof MESSAGE_SCHEMAS;
+export const MESSAGE_TYPES = Object.keys(MESSAGE_SCHEMAS) as MessageType[];
+
+export type MessageOf<TType extends MessageType> = z.infer<(typeof MESSAGE_SCHEMAS)[TType]>;
+export type ServerMessage = { [K in MessageType]: MessageOf<K> }[MessageType];
+
+export function isKnownMessageType(type: string): type is MessageType {
+  return Object.hasOwn(MESSAGE_SCHEMAS, type);
+}
+
+/** The envelope: `{ message: { type, ... } }`. Only the discriminator is required here. */
+export const EnvelopeSchema = z.looseObject({
+  message: z.looseObject({ type: z.string().min(1).max(200) }),
+});

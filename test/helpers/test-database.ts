@@ -1,0 +1,75 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+
+export type TestStore = "sqlite" | "postgres";
+
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export interface TestDatabase {
+  url: string;
+  /** PostgreSQL schema owned by this test file (undefined for SQLite). */
+  postgresSchema: string | undefined;
+  drop(): Promise<void>;
+}
+
+/** A fresh SQLite file in its own temp folder. */
+export function createSqliteTestDatabase(): TestDatabase {
+  const dir = mkdtempSync(join(tmpdir(), "frontdesk-test-"));
+  return {
+    url: join(dir, "frontdesk.db"),
+    postgresSchema: undefined,
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A fresh PostgreSQL schema on the shared test server, dropped afterwards. */
+export function createPostgresTestDatabase(): TestDatabase {
+  const schema = `t_${randomUUID().replaceAll("-", "").slice(0, 20)}`;
+  return {
+    url: POSTGRES_URL,
+    postgresSchema: schema,
+    drop: async () => {
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      try {
+        await client.query(`drop schema if exists "${schema}" cascade`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/**
+ * Whether PostgreSQL answers. Under CI=true a missing server is a failure, not a skip
+ * (DEVELOPERS.md); elsewhere tests may skip with a loud note.
+ */
+export async function isPostgresAvailable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query("select 1");
+    return true;
+  } catch (error) {
+    if (process.env.CI === "true") {
+      throw new Error(`PostgreSQL is required under CI=true but is not reachable at ${POSTGRES_URL}`, { cause: error });
+    }
+    process.stderr.write(`\n*** PostgreSQL not reachable at ${POSTGRES_URL}: PostgreSQL tests are SKIPPED ***\n\n`);
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The stores a dual-store suite runs against: SQLite always, PostgreSQL when reachable. */
+export async function availableStores(): Promise<TestStore[]> {
+  return (await isPostgresAvailable()) ? ["sqlite", "postgres"] : ["sqlite"];
+}
+
+export function createTestDatabase(store: TestStore): TestDatabase {
+  return store === "postgres" ? createPostgresTestDatabase() : createSqliteTestDatabase();
+}

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Vapi } from "@vapi-ai/server-sdk";
+import { fixedClock } from "../../../src/clock.js";
+import { createTenant } from "../../helpers/factories.js";
+import { startTestServer, type TestServer } from "../../helpers/start-server.js";
+import type { Tenant } from "../../../src/tenants/tenant-document.js";
+import { assistantRequest } from "../../fixtures/vapi/builders.js";
+
+// Wednesday 25 November 2026, 10:30 in Sydney (AEDT, UTC+11).
+const WEDNESDAY_MORNING = Date.parse("2026-11-24T23:30:00Z");
+
+describe("assistant-request", () => {
+  let server: TestServer;
+  let tenant: Tenant;
+
+  beforeAll(async () => {
+    server = await startTestServer({ clock: fixedClock(WEDNESDAY_MORNING) });
+    tenant = await createTenant(server.deps);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("answers a known number with the tenant's transient assistant, tools under model.tools", async () => {
+    const phone = tenant.phoneNumbers[0];
+    const response = await server.postWebhook(
+      assistantRequest({ vapiPhoneNumberId: phone?.vapiPhoneNumberId, number: phone?.number }),
+    );
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Vapi.ServerMessageResponseAssistantRequest;
+    expect(body).not.toHaveProperty("tools");
+    const assistant = body.assistant;
+    expect(assistant?.metadata).toEqual({ tenantId: tenant.id, tenantName: tenant.name });
+    expect(assistant?.firstMessage).toContain(tenant.name);
+    expect(assistant?.model?.provider).toBe("openai");
+    const model = assistant?.model as Vapi.CreateAssistantDtoModel.Openai;
+    const system = model.messages?.[0]?.content ?? "";
+    expect(system).toContain(tenant.name);
+    expect(system).toContain("Blocked drains");
+    expect(system).toContain("Wednesday 25 November 2026, 10:30 am");
+    expect(system).toContain("open now, until 5:00 pm");
+    expect(model.tools?.map((tool) => tool.type)).toContain("transferCall");
+    expect(assistant?.voice).toEqual({ provider: "deepgram", voiceId: "hyperion", model: "aura-2" });
+  });
+
+  it("falls back to the dialed number when the Vapi phone-number id is unknown", async () => {
+    const response = await server.postWebhook(
+      assistantRequest({ vapiPhoneNumberId: "not-a-known-id", number: tenant.phoneNumbers[0]?.number }),
+    );
+    const body = (await response.json()) as Vapi.ServerMessageResponseAssistantRequest;
+    expect(body.assistant?.metadata?.tenantId).toBe(tenant.id);
+  });
+
+  it("answers an unknown number with HTTP 200 and a spoken error", async () => {
+    const response = await server.postWebhook(assistantRequest({ vapiPhoneNumberId: "nope", number: "+61299999999" }));
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Vapi.ServerMessageResponseAssistantRequest;
+    expect(body.assistant).toBeUndefined();
+    expect(body.error).toBe(server.config.fallback.message);
+  });
+});
