@@ -3,6 +3,7 @@ import { pino, type DestinationStream } from "pino";
 import type { Config } from "./config.js";
 import type { Deps } from "./deps.js";
 import { registerErrorHandlers } from "./http/plugins/error-handler.js";
+import { adminRoutes } from "./http/routes/admin/admin-routes.js";
 import { healthRoutes, type ReadinessCheck } from "./http/routes/health.js";
 import { vapiWebhookRoute } from "./http/routes/vapi-webhook.js";
 import { createLoggerOptions, generateRequestId } from "./logging.js";
@@ -33,7 +34,7 @@ export async function buildApp({
   const app = Fastify({
     ...(logStream === undefined
       ? { logger: loggerOptions }
-      : { loggerInstance: pino(loggerOptions, logStream) as FastifyBaseLogger }),
+      : { loggerInstance: toFastifyLogger(pino(loggerOptions, logStream)) }),
     genReqId: (request) => generateRequestId(request.headers["x-request-id"]),
     // The webhook writes one canonical line itself; other routes get a compact line below.
     logController: new LogController({ disableRequestLogging: true }),
@@ -63,6 +64,7 @@ export async function buildApp({
   });
 
   registerErrorHandlers(app);
+  logResolverEvents(app, deps);
 
   const fallback = config.fallback;
   const router = createVapiRouter({
@@ -70,6 +72,7 @@ export async function buildApp({
     registry: deps.registry,
     fallback,
     toolBudgetMs: config.toolCallBudgetMs,
+    calls: deps.calls,
   });
   const processWebhook = createWebhookProcessor({
     auth: config.auth,
@@ -93,5 +96,51 @@ export async function buildApp({
   }
   await app.register(healthRoutes, { checks });
 
+  // Without ADMIN_TOKEN the admin API is not registered at all: /admin/v1/* is a plain 404, so
+  // no configuration mistake can leave it open, and nothing tells a prober that it exists.
+  if (config.adminToken === undefined) {
+    app.log.info("admin API disabled: ADMIN_TOKEN is not set");
+  } else {
+    await app.register(adminRoutes, {
+      prefix: "/admin/v1",
+      token: config.adminToken,
+      tenants: deps.tenants,
+      resolver: deps.resolver,
+      clock: deps.clock,
+    });
+  }
+
   return app;
+}
+
+// During a Redis outage every lookup would report the same failure: log it at most every 10 s.
+const SHARED_CACHE_ERROR_LOG_INTERVAL_MS = 10_000;
+
+function logResolverEvents(app: FastifyInstance, deps: Deps): void {
+  let lastSharedErrorAt = 0;
+  const off = deps.resolverEvents.on((event) => {
+    switch (event.type) {
+      case "shared-cache-error": {
+        const now = Date.now();
+        if (now - lastSharedErrorAt >= SHARED_CACHE_ERROR_LOG_INTERVAL_MS) {
+          lastSharedErrorAt = now;
+          app.log.warn({ err: event.error }, "Redis tenant cache unavailable; using memory and the database");
+        }
+        break;
+      }
+      case "refresh-error":
+        app.log.warn({ err: event.error, key: event.key }, "tenant refresh failed");
+        break;
+      case "stale-served":
+        app.log.debug({ key: event.key, reason: event.reason }, "served last known good tenant");
+        break;
+    }
+  });
+  app.addHook("onClose", async () => off());
+}
+
+// pino's Logger carries generics Fastify's instance type does not track; the runtime object is
+// exactly what Fastify expects.
+function toFastifyLogger(logger: FastifyBaseLogger): FastifyBaseLogger {
+  return logger;
 }

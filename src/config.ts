@@ -40,6 +40,11 @@ export const EnvSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   DATABASE_URL: z.string().min(1).default("./data/frontdesk.db"),
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  // Namespaces Redis keys and channels so several deployments (or test runs) can share a server.
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{0,64}$/)
+    .default("frontdesk:"),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // Vapi end-of-call reports for long calls reach hundreds of KB (protocol reference §9.4).
@@ -89,6 +94,7 @@ export interface Config {
   readonly host: string;
   readonly databaseUrl: string;
   readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
   readonly adminToken: string | undefined;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
@@ -133,30 +139,16 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`),
-    );
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`);
+  // Checks across variables still run when unrelated variables are bad, so one error lists all.
+  const crossChecked = parsed.success ? parsed.data : CrossCheckedSchema.safeParse(env).data;
+  const voice = crossChecked === undefined ? undefined : checkAcross(crossChecked, problems);
+  if (!parsed.success || problems.length > 0 || voice === undefined) {
+    throw new ConfigError(problems);
   }
   const e = parsed.data;
-  const problems: string[] = [];
-  const voice = VoiceSchema.safeParse({
-    provider: e.DEFAULT_VOICE_PROVIDER,
-    voiceId: e.DEFAULT_VOICE_ID,
-    ...(e.DEFAULT_VOICE_PROVIDER === "deepgram" ? { model: "aura-2" } : {}),
-  });
-  if (!voice.success) {
-    problems.push(
-      `DEFAULT_VOICE_ID: "${e.DEFAULT_VOICE_ID}" is not a ${e.DEFAULT_VOICE_PROVIDER} voice`,
-    );
-  }
-  const authConfigured = e.VAPI_SECRET.length > 0 || e.VAPI_HMAC_SECRET.length > 0;
-  if (e.NODE_ENV === "production" && !authConfigured && !e.VAPI_ALLOW_UNAUTHENTICATED) {
-    problems.push(
-      "VAPI_SECRET / VAPI_HMAC_SECRET: neither is set; refusing to accept unauthenticated webhooks in production (set VAPI_ALLOW_UNAUTHENTICATED=true to override)",
-    );
-  }
-  if (problems.length > 0 || !voice.success) throw new ConfigError(problems);
 
   return deepFreeze({
     nodeEnv: e.NODE_ENV,
@@ -164,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     adminToken: e.ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
@@ -186,8 +179,41 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     toolCallBudgetMs: e.TOOL_CALL_BUDGET_MS,
     tenantCache: { ttlSeconds: e.TENANT_CACHE_TTL_SECONDS, maxEntries: e.TENANT_CACHE_MAX_ENTRIES },
     fallback: { assistantId: e.FALLBACK_ASSISTANT_ID, message: e.FALLBACK_MESSAGE },
-    defaults: { model: { provider: "openai", model: e.DEFAULT_MODEL }, voice: voice.data },
+    defaults: { model: { provider: "openai", model: e.DEFAULT_MODEL }, voice },
   });
+}
+
+const CrossCheckedSchema = EnvSchema.pick({
+  NODE_ENV: true,
+  VAPI_SECRET: true,
+  VAPI_HMAC_SECRET: true,
+  VAPI_ALLOW_UNAUTHENTICATED: true,
+  DEFAULT_VOICE_PROVIDER: true,
+  DEFAULT_VOICE_ID: true,
+});
+
+/** Rules spanning several variables; pushes onto `problems`, returns the default voice if valid. */
+function checkAcross(
+  e: z.output<typeof CrossCheckedSchema>,
+  problems: string[],
+): Voice | undefined {
+  const voice = VoiceSchema.safeParse({
+    provider: e.DEFAULT_VOICE_PROVIDER,
+    voiceId: e.DEFAULT_VOICE_ID,
+    ...(e.DEFAULT_VOICE_PROVIDER === "deepgram" ? { model: "aura-2" } : {}),
+  });
+  if (!voice.success) {
+    problems.push(
+      `DEFAULT_VOICE_ID: "${e.DEFAULT_VOICE_ID}" is not a ${e.DEFAULT_VOICE_PROVIDER} voice`,
+    );
+  }
+  const authConfigured = e.VAPI_SECRET.length > 0 || e.VAPI_HMAC_SECRET.length > 0;
+  if (e.NODE_ENV === "production" && !authConfigured && !e.VAPI_ALLOW_UNAUTHENTICATED) {
+    problems.push(
+      "VAPI_SECRET / VAPI_HMAC_SECRET: neither is set; refusing to accept unauthenticated webhooks in production (set VAPI_ALLOW_UNAUTHENTICATED=true to override)",
+    );
+  }
+  return voice.data;
 }
 
 /** True when at least one global webhook credential is configured. */

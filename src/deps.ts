@@ -1,11 +1,14 @@
 import { Redis } from "ioredis";
 import type { Kysely } from "kysely";
 import { systemClock, type Clock } from "./clock.js";
+import { createCallRepo, type CallRepo } from "./calls/call-repo.js";
 import type { Config } from "./config.js";
 import { createDatabase, type DatabaseDialect, type DatabaseHandle } from "./db/kysely.js";
 import type { Database } from "./db/schema.js";
 import { migrateToLatest } from "./db/migrate.js";
-import { createTenantResolver, type TenantResolver } from "./tenants/resolve-tenant.js";
+import { createEventRelay, type EventRelay } from "./event-relay.js";
+import { createRedisTenantCache } from "./tenants/redis-tenant-cache.js";
+import { createTenantResolver, type ResolverEvent, type TenantResolver } from "./tenants/resolve-tenant.js";
 import { createTenantRepo, type TenantRepo } from "./tenants/tenant-repo.js";
 import { createToolRegistry, type ToolRegistry } from "./tools/registry.js";
 import { ALL_TOOLS } from "./tools/all-tools.js";
@@ -17,9 +20,12 @@ export interface Deps {
   dialect: DatabaseDialect;
   redis: Redis | undefined;
   tenants: TenantRepo;
+  calls: CallRepo;
   resolver: TenantResolver<PreparedAssistant>;
   registry: ToolRegistry;
   clock: Clock;
+  /** Cache events (Redis errors, stale answers) for the app to log and count. */
+  resolverEvents: EventRelay<ResolverEvent>;
   close(): Promise<void>;
 }
 
@@ -61,6 +67,8 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
   // Connection errors are reported by readiness checks; unhandled they would crash the process.
   redis?.on("error", () => undefined);
 
+  const clock = options.clock ?? systemClock;
+  const resolverEvents = createEventRelay<ResolverEvent>();
   const registry = createToolRegistry(ALL_TOOLS);
   const tenants = createTenantRepo(handle.db);
   const resolver = createTenantResolver<PreparedAssistant>({
@@ -73,17 +81,27 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
       }),
     ttlSeconds: config.tenantCache.ttlSeconds,
     maxEntries: config.tenantCache.maxEntries,
+    clock,
+    shared:
+      redis === undefined
+        ? undefined
+        : createRedisTenantCache({ redis, keyPrefix: config.redisKeyPrefix, ttlSeconds: config.tenantCache.ttlSeconds }),
+    onEvent: (event) => resolverEvents.emit(event),
   });
+  resolver.start();
 
   return {
     db: handle.db,
     dialect: handle.dialect,
     redis,
     tenants,
+    calls: createCallRepo(handle.db),
     resolver,
     registry,
-    clock: options.clock ?? systemClock,
+    clock,
+    resolverEvents,
     async close() {
+      resolver.stop();
       redis?.disconnect();
       await handle.close();
     },

@@ -1,18 +1,21 @@
 import { readFile } from "node:fs/promises";
+import { Redis } from "ioredis";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, type Config } from "../config.js";
 import { createDatabase } from "../db/kysely.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { isAppError } from "../errors.js";
+import { startCluster } from "../cluster.js";
 import { startServer } from "../main.js";
 import { parseTenantFile } from "../tenants/parse-tenant-file.js";
+import { createRedisTenantCache } from "../tenants/redis-tenant-cache.js";
 import { createTenantRepo } from "../tenants/tenant-repo.js";
 
 const USAGE = `Usage: frontdesk <command> [options]
 
 Commands:
-  serve                       Start the webhook server (same as npm start)
+  serve [--workers N]         Start the webhook server; N processes share the port (0 = one per CPU)
   migrate                     Bring the database schema up to date
   tenants import FILE...      Upsert tenants from JSON or YAML files (one document or an array)
   tenants list [--json]       List tenants with their phone numbers
@@ -36,7 +39,17 @@ export async function runCli(
     return command === undefined ? 1 : 0;
   }
   if (command === "serve") {
-    await startServer(env);
+    const { values } = parseArgs({ args: rest, options: { workers: { type: "string" } } });
+    if (values.workers === undefined) {
+      await startServer(env);
+    } else {
+      const workers = Number(values.workers);
+      if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
+        io.err("--workers must be a whole number from 0 (one per CPU) to 64");
+        return 1;
+      }
+      await startCluster(workers, env);
+    }
     return -1; // keeps running
   }
   let config: Config;
@@ -63,7 +76,14 @@ export async function runCli(
       );
       return 0;
     }
-    if (command === "tenants") return await tenantsCommand(rest, repo, io);
+    if (command === "tenants") {
+      const notifier = createChangeNotifier(config, io);
+      try {
+        return await tenantsCommand(rest, repo, io, notifier.notify);
+      } finally {
+        notifier.close();
+      }
+    }
     io.err(`unknown command "${command}"\n\n${USAGE}`);
     return 1;
   } catch (error) {
@@ -77,10 +97,40 @@ export async function runCli(
   }
 }
 
+/**
+ * Tells running servers about tenant changes through Redis (they drop their cached copies within
+ * about a second). Without Redis they pick changes up when their cache entries expire.
+ */
+function createChangeNotifier(config: Config, io: Output) {
+  if (config.redisUrl === undefined) {
+    return { notify: async (_ids: string[]) => undefined, close: () => undefined };
+  }
+  const redis = new Redis(config.redisUrl, { connectTimeout: 2000, maxRetriesPerRequest: 1 });
+  redis.on("error", () => undefined);
+  const cache = createRedisTenantCache({
+    redis,
+    keyPrefix: config.redisKeyPrefix,
+    ttlSeconds: config.tenantCache.ttlSeconds,
+  });
+  return {
+    notify: async (ids: string[]) => {
+      try {
+        for (const id of ids) await cache.publishChange(id);
+      } catch (error) {
+        io.err(
+          `warning: could not notify running servers through Redis (${error instanceof Error ? error.message : "unknown error"}); they will see the change within TENANT_CACHE_TTL_SECONDS`,
+        );
+      }
+    },
+    close: () => redis.disconnect(),
+  };
+}
+
 async function tenantsCommand(
   args: string[],
   repo: ReturnType<typeof createTenantRepo>,
   io: Output,
+  notify: (tenantIds: string[]) => Promise<void>,
 ): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({
@@ -97,7 +147,18 @@ async function tenantsCommand(
       const all = [];
       let failed = false;
       for (const file of positionals) {
-        const parsed = parseTenantFile(await readFile(file, "utf8"), file);
+        let text: string;
+        try {
+          text = await readFile(file, "utf8");
+        } catch (error) {
+          // A typo in a path is an operator mistake, not a crash with a stack trace.
+          failed = true;
+          io.err(
+            `${file}: cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          continue;
+        }
+        const parsed = parseTenantFile(text, file);
         if (!parsed.ok) {
           failed = true;
           for (const issue of parsed.issues) io.err(`${file}: ${issue.path}: ${issue.message}`);
@@ -109,6 +170,7 @@ async function tenantsCommand(
       }
       const started = performance.now();
       const { created, updated } = await repo.upsertMany(all, new Date().toISOString());
+      await notify(all.map((tenant) => tenant.id));
       io.out(
         `imported ${all.length} tenant(s): ${created} created, ${updated} updated in ${Math.round(performance.now() - started)} ms`,
       );
@@ -162,6 +224,7 @@ async function tenantsCommand(
         return 1;
       }
       const deleted = await repo.delete(id);
+      if (deleted) await notify([id]);
       io.out(deleted ? `deleted ${id}` : `no tenant "${id}"`);
       return deleted ? 0 : 1;
     }

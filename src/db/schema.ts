@@ -8,6 +8,13 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "
 export interface Database {
   tenants: TenantsTable;
   phone_numbers: PhoneNumbersTable;
+  calls: CallsTable;
+  call_status_events: CallStatusEventsTable;
+  leads: LeadsTable;
+  messages: MessagesTable;
+  bookings: BookingsTable;
+  tool_invocations: ToolInvocationsTable;
+  transfers: TransfersTable;
 }
 
 export interface TenantsTable {
@@ -29,8 +36,123 @@ export interface PhoneNumbersTable {
   created_at: string;
 }
 
+/** A caller's enquiry; at most one per tenant and call (a repeat updates it). */
+export interface LeadsTable {
+  id: string;
+  tenant_id: string;
+  call_id: string | null;
+  caller_number: string | null;
+  callback_number: string | null;
+  name: string | null;
+  service: string | null;
+  urgency: string | null;
+  suburb: string | null;
+  notes: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MessagesTable {
+  id: string;
+  tenant_id: string;
+  call_id: string | null;
+  caller_number: string | null;
+  callback_number: string | null;
+  name: string | null;
+  message: string;
+  created_at: string;
+}
+
+/** UNIQUE (tenant_id, slot_start): the database refuses a second booking of one slot. */
+export interface BookingsTable {
+  id: string;
+  tenant_id: string;
+  /** ISO-8601 UTC, always written by `Date#toISOString` so equal instants compare equal. */
+  slot_start: string;
+  slot_end: string;
+  name: string | null;
+  phone: string | null;
+  service: string | null;
+  notes: string | null;
+  call_id: string | null;
+  status: ColumnType<string, string | undefined, string>;
+  created_at: string;
+}
+
+/** The first answer to each tool call id (idempotency); primary key (tenant_id, tool_call_id). */
+export interface ToolInvocationsTable {
+  tenant_id: string;
+  tool_call_id: string;
+  call_id: string | null;
+  tool_name: string;
+  /** JSON text of the validated arguments. */
+  arguments: string;
+  /** "pending" exists only inside the transaction that claimed the id; others never see it. */
+  outcome: "pending" | "ok" | "error";
+  /** The result, or the error sentence, exactly as first answered. */
+  result: string;
+  created_at: string;
+}
+
+export interface TransfersTable {
+  id: string;
+  tenant_id: string;
+  call_id: string | null;
+  destination_number: string;
+  kind: "emergency" | "front-desk";
+  /** The escalation trigger that matched, for emergency transfers. */
+  reason: string | null;
+  created_at: string;
+}
+
+/** One Vapi call, keyed by Vapi's call id; built from status-updates and the end-of-call report. */
+export interface CallsTable {
+  id: string;
+  tenant_id: string;
+  caller_number: string | null;
+  vapi_phone_number_id: string | null;
+  dialed_number: string | null;
+  /** Highest lifecycle status seen (scheduled < queued < ringing < in-progress < forwarding < ended). */
+  status: string | null;
+  ended_reason: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_seconds: number | null;
+  /** USD. */
+  cost: number | null;
+  /** JSON text: `{ costs?: [...], costBreakdown?: {...} }` as Vapi sent them. */
+  cost_breakdown: string | null;
+  summary: string | null;
+  /** JSON text: the tenant's analysis schema output. */
+  structured_data: string | null;
+  success_evaluation: string | null;
+  transcript: string | null;
+  /** JSON text: `artifact.messages`. */
+  messages: string | null;
+  recording_url: string | null;
+  stereo_recording_url: string | null;
+  /** JSON text: the report message minus the fields stored in their own columns. */
+  report: string | null;
+  report_received_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Each status a call went through, once per (call, status). */
+export interface CallStatusEventsTable {
+  call_id: string;
+  tenant_id: string;
+  status: string;
+  ended_reason: string | null;
+  /** When Vapi says it happened (the message timestamp), else when we received it. */
+  occurred_at: string;
+  received_at: string;
+}
+
 export type TenantRow = Selectable<TenantsTable>;
 export type NewTenantRow = Insertable<TenantsTable>;
 export type TenantRowUpdate = Updateable<TenantsTable>;
 export type PhoneNumberRow = Selectable<PhoneNumbersTable>;
+export type CallRow = Selectable<CallsTable>;
+export type CallStatusEventRow = Selectable<CallStatusEventsTable>;
 export type { Generated };

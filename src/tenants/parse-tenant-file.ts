@@ -31,17 +31,22 @@ export function parseTenantFile(text: string, fileName: string): ParseTenantsRes
   const documents = Array.isArray(data) ? data : [data];
   const tenants: Tenant[] = [];
   const issues: FieldIssue[] = [];
+  const ids = new Set<string>();
   documents.forEach((document, index) => {
     const parsed = TenantDocumentSchema.safeParse(document);
-    if (parsed.success) tenants.push(parsed.data);
-    else issues.push(...toFieldIssues(parsed.error, Array.isArray(data) ? [index] : []));
-  });
-  const ids = new Map<string, number>();
-  tenants.forEach((tenant, index) => {
-    const first = ids.get(tenant.id);
-    if (first !== undefined)
-      issues.push({ path: `${index}.id`, message: `"${tenant.id}" appears twice in the file` });
-    ids.set(tenant.id, index);
+    if (!parsed.success) {
+      issues.push(...toFieldIssues(parsed.error, Array.isArray(data) ? [index] : []));
+      return;
+    }
+    // Paths use the index in the file, not among the valid documents.
+    if (ids.has(parsed.data.id)) {
+      issues.push({
+        path: `${index}.id`,
+        message: `"${parsed.data.id}" appears twice in the file`,
+      });
+    }
+    ids.add(parsed.data.id);
+    tenants.push(parsed.data);
   });
   return issues.length > 0 ? { ok: false, issues } : { ok: true, tenants };
 }

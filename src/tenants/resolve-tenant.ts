@@ -1,4 +1,6 @@
 import { LRUCache } from "lru-cache";
+import type { Clock } from "../clock.js";
+import type { SharedTenantCache } from "./redis-tenant-cache.js";
 import type { Tenant } from "./tenant-document.js";
 import { normalizeE164 } from "./tenant-document.js";
 import type { StoredTenant, TenantRepo } from "./tenant-repo.js";
@@ -16,137 +18,272 @@ export interface DialedNumber {
   number?: string | undefined;
 }
 
-export type CacheTier = "memory" | "database" | "none";
+/**
+ * Where an answer came from: `memory` (fresh), `stale` (last known good, served while a refresh
+ * runs or because the refresh missed its deadline), `redis`, `database`, `none` (no key given),
+ * `timeout` (nothing known and the deadline passed).
+ */
+export type CacheTier = "memory" | "stale" | "redis" | "database" | "none" | "timeout";
 
 export interface ResolveResult<TPrepared> {
   resolved: ResolvedTenant<TPrepared> | undefined;
   tier: CacheTier;
 }
 
+export interface ResolveOptions {
+  /** Epoch ms by which an answer is needed; past it the last known good copy is used. */
+  deadlineAt?: number | undefined;
+}
+
+export type ResolverEvent =
+  | { type: "shared-cache-error"; error: unknown }
+  | { type: "refresh-error"; key: string; error: unknown }
+  | { type: "stale-served"; key: string; reason: "expired" | "deadline" | "store-error" };
+
 export interface TenantResolver<TPrepared> {
-  /** Looks up the tenant owning a dialed number: memory first, then the database. */
-  resolve(dialed: DialedNumber): Promise<ResolveResult<TPrepared>>;
-  resolveById(tenantId: string): Promise<ResolveResult<TPrepared>>;
-  /** Drops cached copies of one tenant and every negative entry (a number may now be known). */
+  /** Looks up the tenant owning a dialed number: memory, then Redis, then the database. */
+  resolve(dialed: DialedNumber, options?: ResolveOptions): Promise<ResolveResult<TPrepared>>;
+  resolveById(tenantId: string, options?: ResolveOptions): Promise<ResolveResult<TPrepared>>;
+  /**
+   * Marks one tenant's cached copies as outdated (they stay as last known good until a refresh
+   * succeeds) and drops every negative entry (a number may now be known).
+   */
   invalidate(tenantId: string): void;
-  clear(): void;
+  /** Marks everything outdated (after missed invalidations, e.g. a Redis reconnect). */
+  invalidateAll(): void;
+  /** Invalidates locally and, with Redis, on every instance. */
+  publishChange(tenantId: string): Promise<void>;
+  /** Starts listening for changes from other instances (no-op without Redis). */
+  start(): void;
+  stop(): void;
   readonly size: number;
 }
 
 export interface TenantResolverOptions<TPrepared> {
   repo: TenantRepo;
+  /** Optional shared tier (Redis). Failures are reported and skipped, never fatal. */
+  shared?: SharedTenantCache | undefined;
   /** Builds the per-tenant precomputed data once per tenant version. */
   prepare: (tenant: Tenant) => TPrepared;
   ttlSeconds: number;
   maxEntries: number;
+  clock: Clock;
+  onEvent?: (event: ResolverEvent) => void;
 }
 
 // Unknown numbers are cached too (spam and misconfigured numbers call repeatedly), but briefly,
-// so a freshly attached number works within seconds even without an explicit invalidation.
+// so a freshly attached number works within seconds even if an invalidation was missed.
 const NEGATIVE_TTL_MS = 5_000;
 
-type Entry<TPrepared> = { resolved: ResolvedTenant<TPrepared> } | { resolved: undefined };
+interface Entry<TPrepared> {
+  resolved: ResolvedTenant<TPrepared> | undefined;
+  fetchedAt: number;
+  /** Set by invalidation: the next lookup must try to refresh before using this copy. */
+  outdated: boolean;
+}
+
+class DeadlineReached extends Error {}
 
 /**
- * Cache-first tenant lookup keyed by Vapi phone-number id and by E.164 number, with negative
- * caching. Precomputed data is shared between all keys of one tenant version.
+ * Cache-first tenant lookup keyed by Vapi phone-number id and by E.164 number.
+ * - Fresh entries answer from memory.
+ * - Entries past their TTL answer at once with the last known good copy and refresh in the
+ *   background (stale-while-revalidate).
+ * - Invalidated or missing entries are refreshed (Redis, then database) until the deadline; past
+ *   it, the last known good copy answers if there is one.
+ * - Store failures fall back to the last known good copy.
  */
 export function createTenantResolver<TPrepared>(
   options: TenantResolverOptions<TPrepared>,
 ): TenantResolver<TPrepared> {
+  const ttlMs = options.ttlSeconds * 1000;
+  const emit = options.onEvent ?? (() => undefined);
+  const keysByTenant = new Map<string, Set<string>>();
   const cache = new LRUCache<string, Entry<TPrepared>>({
     max: options.maxEntries,
-    ttl: options.ttlSeconds * 1000,
-    // Cache expiry needs no timers; an entry past its TTL is simply refetched.
-    ttlAutopurge: false,
-    dispose: (entry, key) => {
-      negativeKeys.delete(key);
+    dispose: (entry, key, reason) => {
+      if (reason === "set") return;
       if (entry.resolved !== undefined) keysByTenant.get(entry.resolved.tenant.id)?.delete(key);
     },
   });
-  const keysByTenant = new Map<string, Set<string>>();
-  const negativeKeys = new Set<string>();
+  // Two keys of the same tenant version share one prepared object instead of rebuilding it.
+  const preparedByTenant = new LRUCache<string, ResolvedTenant<TPrepared>>({ max: options.maxEntries });
+  const inFlight = new Map<string, Promise<Entry<TPrepared>>>();
+  let unsubscribe: (() => void) | undefined;
 
-  function remember(key: string, stored: StoredTenant | undefined): Entry<TPrepared> {
-    if (stored === undefined) {
-      const entry: Entry<TPrepared> = { resolved: undefined };
-      cache.set(key, entry, { ttl: NEGATIVE_TTL_MS });
-      negativeKeys.add(key);
-      return entry;
-    }
-    const resolved = shareablePrepared(stored);
-    const entry: Entry<TPrepared> = { resolved };
+  function toResolved(stored: StoredTenant): ResolvedTenant<TPrepared> {
+    const existing = preparedByTenant.get(stored.tenant.id);
+    if (existing !== undefined && existing.version === stored.version) return existing;
+    const resolved = { tenant: stored.tenant, version: stored.version, prepared: options.prepare(stored.tenant) };
+    preparedByTenant.set(stored.tenant.id, resolved);
+    return resolved;
+  }
+
+  function store(key: string, stored: StoredTenant | undefined): Entry<TPrepared> {
+    const entry: Entry<TPrepared> = {
+      resolved: stored === undefined ? undefined : toResolved(stored),
+      fetchedAt: options.clock.now(),
+      outdated: false,
+    };
     cache.set(key, entry);
-    let keys = keysByTenant.get(stored.tenant.id);
-    if (keys === undefined) {
-      keys = new Set();
-      keysByTenant.set(stored.tenant.id, keys);
+    if (stored !== undefined) {
+      let keys = keysByTenant.get(stored.tenant.id);
+      if (keys === undefined) {
+        keys = new Set();
+        keysByTenant.set(stored.tenant.id, keys);
+      }
+      keys.add(key);
     }
-    keys.add(key);
     return entry;
   }
 
-  // Two keys of the same tenant version reuse one prepared object instead of rebuilding it.
-  const preparedByTenant = new LRUCache<string, ResolvedTenant<TPrepared>>({
-    max: options.maxEntries,
-  });
-  function shareablePrepared(stored: StoredTenant): ResolvedTenant<TPrepared> {
-    const existing = preparedByTenant.get(stored.tenant.id);
-    if (existing !== undefined && existing.version === stored.version) return existing;
-    const resolved = {
-      tenant: stored.tenant,
-      version: stored.version,
-      prepared: options.prepare(stored.tenant),
-    };
-    preparedByTenant.set(stored.tenant.id, resolved);
-    return resolved;
+  async function fetchFromStores(key: string, load: () => Promise<StoredTenant | undefined>): Promise<{ stored: StoredTenant | undefined; tier: "redis" | "database" }> {
+    if (options.shared !== undefined) {
+      try {
+        const shared = await options.shared.get(key);
+        if (shared !== undefined) return { stored: shared, tier: "redis" };
+      } catch (error) {
+        emit({ type: "shared-cache-error", error });
+      }
+    }
+    const stored = await load();
+    if (stored !== undefined && options.shared !== undefined) {
+      options.shared.set(key, stored).catch((error: unknown) => emit({ type: "shared-cache-error", error }));
+    }
+    return { stored, tier: "database" };
+  }
+
+  /** One refresh per key at a time; concurrent callers share it. */
+  function refresh(key: string, load: () => Promise<StoredTenant | undefined>): Promise<Entry<TPrepared> & { tier?: CacheTier }> {
+    let pending = inFlight.get(key);
+    if (pending === undefined) {
+      pending = fetchFromStores(key, load)
+        .then(({ stored, tier }) => Object.assign(store(key, stored), { tier }))
+        .finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  function isFresh(entry: Entry<TPrepared>, now: number): boolean {
+    if (entry.outdated) return false;
+    const ttl = entry.resolved === undefined ? NEGATIVE_TTL_MS : ttlMs;
+    return now - entry.fetchedAt < ttl;
   }
 
   async function lookup(
     key: string,
     load: () => Promise<StoredTenant | undefined>,
+    resolveOptions: ResolveOptions,
   ): Promise<ResolveResult<TPrepared>> {
-    const hit = cache.get(key);
-    if (hit !== undefined) return { resolved: hit.resolved, tier: "memory" };
-    const entry = remember(key, await load());
-    return { resolved: entry.resolved, tier: "database" };
+    const now = options.clock.now();
+    const cached = cache.get(key);
+    if (cached !== undefined && isFresh(cached, now)) return { resolved: cached.resolved, tier: "memory" };
+
+    // Past its TTL but not invalidated: answer now, refresh behind the caller's back.
+    if (cached?.resolved !== undefined && !cached.outdated) {
+      refresh(key, load).catch((error: unknown) => emit({ type: "refresh-error", key, error }));
+      emit({ type: "stale-served", key, reason: "expired" });
+      return { resolved: cached.resolved, tier: "stale" };
+    }
+
+    const lastKnownGood = cached?.resolved;
+    try {
+      const entry = await withDeadline(refresh(key, load), resolveOptions.deadlineAt, options.clock);
+      return { resolved: entry.resolved, tier: entry.tier ?? "database" };
+    } catch (error) {
+      const reason = error instanceof DeadlineReached ? "deadline" : "store-error";
+      if (reason === "store-error") emit({ type: "refresh-error", key, error });
+      if (lastKnownGood !== undefined) {
+        emit({ type: "stale-served", key, reason });
+        return { resolved: lastKnownGood, tier: "stale" };
+      }
+      if (reason === "deadline") return { resolved: undefined, tier: "timeout" };
+      throw error;
+    }
+  }
+
+  function invalidate(tenantId: string): void {
+    for (const key of keysByTenant.get(tenantId) ?? []) {
+      const entry = cache.get(key);
+      if (entry !== undefined) entry.outdated = true;
+    }
+    // Negative entries might now be this tenant's numbers.
+    for (const [key, entry] of cache.entries()) {
+      if (entry.resolved === undefined) cache.delete(key);
+    }
+  }
+
+  function invalidateAll(): void {
+    for (const [key, entry] of cache.entries()) {
+      if (entry.resolved === undefined) cache.delete(key);
+      else entry.outdated = true;
+    }
   }
 
   return {
-    async resolve(dialed) {
-      if (dialed.vapiPhoneNumberId !== undefined && dialed.vapiPhoneNumberId.length > 0) {
-        const id = dialed.vapiPhoneNumberId;
-        const byId = await lookup(`pn:${id}`, () => options.repo.findByVapiPhoneNumberId(id));
-        if (byId.resolved !== undefined) return byId;
+    async resolve(dialed, resolveOptions = {}) {
+      const id = dialed.vapiPhoneNumberId;
+      if (id !== undefined && id.length > 0) {
+        const byId = await lookup(`pn:${id}`, () => options.repo.findByVapiPhoneNumberId(id), resolveOptions);
+        if (byId.resolved !== undefined || byId.tier === "timeout") return byId;
       }
       const e164 = dialed.number === undefined ? undefined : normalizeE164(dialed.number);
       if (e164 !== undefined) {
-        return lookup(`num:${e164}`, () => options.repo.findByNumber(e164));
+        return lookup(`num:${e164}`, () => options.repo.findByNumber(e164), resolveOptions);
       }
       return { resolved: undefined, tier: "none" };
     },
 
-    resolveById(tenantId) {
-      return lookup(`tenant:${tenantId}`, () => options.repo.findById(tenantId));
+    resolveById(tenantId, resolveOptions = {}) {
+      return lookup(`tenant:${tenantId}`, () => options.repo.findById(tenantId), resolveOptions);
     },
 
-    invalidate(tenantId) {
-      for (const key of keysByTenant.get(tenantId) ?? []) cache.delete(key);
-      keysByTenant.delete(tenantId);
-      preparedByTenant.delete(tenantId);
-      for (const key of negativeKeys) cache.delete(key);
-      negativeKeys.clear();
+    invalidate,
+
+    invalidateAll,
+
+    async publishChange(tenantId) {
+      invalidate(tenantId);
+      await options.shared?.publishChange(tenantId);
     },
 
-    clear() {
-      cache.clear();
-      keysByTenant.clear();
-      preparedByTenant.clear();
-      negativeKeys.clear();
+    start() {
+      if (options.shared === undefined || unsubscribe !== undefined) return;
+      unsubscribe = options.shared.subscribe(
+        (tenantId) => invalidate(tenantId),
+        invalidateAll,
+      );
+    },
+
+    stop() {
+      unsubscribe?.();
+      unsubscribe = undefined;
     },
 
     get size() {
       return cache.size;
     },
   };
+}
+
+async function withDeadline<T>(work: Promise<T>, deadlineAt: number | undefined, clock: Clock): Promise<T> {
+  if (deadlineAt === undefined) return work;
+  const remaining = deadlineAt - clock.now();
+  if (remaining <= 0) {
+    work.catch(() => undefined);
+    throw new DeadlineReached();
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DeadlineReached()), remaining);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => undefined);
+  }
 }

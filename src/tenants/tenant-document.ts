@@ -37,7 +37,8 @@ export const TimeRangeSchema = z.string().refine(
 
 const IsoDateSchema = z.iso.date({ message: "must be a date like 2026-12-25" });
 
-const HoursSchema = z.object(
+// Strict: a misspelt day ("thur") must fail, not silently leave that day closed.
+const HoursSchema = z.strictObject(
   Object.fromEntries(WEEKDAYS.map((day) => [day, z.array(TimeRangeSchema).max(8).default([])])) as {
     [K in Weekday]: z.ZodDefault<z.ZodArray<typeof TimeRangeSchema>>;
   },
@@ -65,6 +66,13 @@ export type Model = z.infer<typeof ModelSchema>;
 
 const TENANT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
+/** One number a tenant answers on (also the admin API's attach body). */
+export const PhoneNumberSchema = z.strictObject({
+  vapiPhoneNumberId: trimmed(64).optional(),
+  number: E164Schema,
+});
+export type PhoneNumber = z.infer<typeof PhoneNumberSchema>;
+
 /**
  * A tenant as an operator writes it (JSON or YAML import, admin API). Extra keys are rejected so
  * that typos ("hour" for "hours") surface as errors instead of being silently ignored.
@@ -79,15 +87,7 @@ export const TenantDocumentSchema = z
         (zone) => IANAZone.isValidZone(zone),
         "must be an IANA time zone like Australia/Sydney",
       ),
-    phoneNumbers: z
-      .array(
-        z.strictObject({
-          vapiPhoneNumberId: trimmed(64).optional(),
-          number: E164Schema,
-        }),
-      )
-      .max(1000)
-      .default([]),
+    phoneNumbers: z.array(PhoneNumberSchema).max(1000).default([]),
     hours: HoursSchema,
     services: z.array(trimmed(80)).max(100).default([]),
     closures: z
@@ -106,6 +106,19 @@ export const TenantDocumentSchema = z
         message: z.string().trim().max(300).optional(),
       })
       .optional(),
+    booking: z
+      .strictObject({
+        /** Length of one appointment; slots start this far apart from each opening time. */
+        slotMinutes: z.number().int().min(10).max(720).default(60),
+        /** How far ahead of now the earliest bookable slot must start. */
+        leadTimeMinutes: z
+          .number()
+          .int()
+          .min(0)
+          .max(60 * 24 * 14)
+          .optional(),
+      })
+      .optional(),
     faq: z
       .array(z.strictObject({ question: trimmed(300), answer: trimmed(2000) }))
       .max(500)
@@ -116,8 +129,29 @@ export const TenantDocumentSchema = z
         voice: VoiceSchema.optional(),
         model: ModelSchema.optional(),
         instructions: z.string().trim().max(8000).optional(),
+        /**
+         * A saved Vapi assistant to use instead of a transient one; frontdesk then answers
+         * {assistantId, assistantOverrides:{variableValues}} with the per-call context.
+         */
+        assistantId: trimmed(64).optional(),
       })
       .default({}),
+    /**
+     * The tenant's own webhook credentials (agencies whose clients have their own Vapi accounts).
+     * Same header rules as the global VAPI_SECRET / VAPI_HMAC_SECRET; global keys keep working.
+     */
+    vapiAuth: z
+      .strictObject({
+        secrets: z
+          .array(z.string().min(16, "must be at least 16 characters").max(512))
+          .max(10)
+          .default([]),
+        hmacSecrets: z
+          .array(z.string().min(16, "must be at least 16 characters").max(512))
+          .max(10)
+          .default([]),
+      })
+      .optional(),
   })
   .strict()
   .superRefine((tenant, ctx) => {

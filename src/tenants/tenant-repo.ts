@@ -19,6 +19,12 @@ export interface TenantSummary {
   updatedAt: string;
 }
 
+/** Outcome of a guarded update; a number owned by another tenant still throws CONFLICT. */
+export type UpdateTenantResult =
+  | { status: "updated"; stored: StoredTenant }
+  | { status: "not-found" }
+  | { status: "version-mismatch"; currentVersion: number | undefined };
+
 export interface TenantRepo {
   findById(id: string): Promise<StoredTenant | undefined>;
   findByVapiPhoneNumberId(vapiPhoneNumberId: string): Promise<StoredTenant | undefined>;
@@ -28,6 +34,22 @@ export interface TenantRepo {
     tenants: readonly Tenant[],
     nowIso: string,
   ): Promise<{ created: number; updated: number }>;
+  /**
+   * Inserts a new tenant with its numbers (version 1).
+   * @throws AppError CONFLICT when the id exists or a number belongs to another tenant.
+   */
+  insert(tenant: Tenant, nowIso: string): Promise<StoredTenant>;
+  /**
+   * Replaces an existing tenant and its numbers. Compare-and-swap: the write happens only if the
+   * stored version is still `expectedVersion` (when given), so read-modify-write callers never
+   * lose a concurrent change.
+   * @throws AppError CONFLICT when a number belongs to another tenant.
+   */
+  update(
+    tenant: Tenant,
+    nowIso: string,
+    options?: { expectedVersion?: number | undefined },
+  ): Promise<UpdateTenantResult>;
   list(options: { limit: number; after?: string | undefined }): Promise<TenantSummary[]>;
   delete(id: string): Promise<boolean>;
   /** Cheap reachability probe for readiness checks. */
@@ -126,6 +148,77 @@ export function createTenantRepo(db: Kysely<Database>): TenantRepo {
       });
     },
 
+    async insert(tenant, nowIso) {
+      try {
+        return await db.transaction().execute(async (trx) => {
+          // ON CONFLICT DO NOTHING (both dialects): a concurrent create of the same id cannot
+          // slip between a check and the insert.
+          const inserted = await trx
+            .insertInto("tenants")
+            .values({
+              id: tenant.id,
+              name: tenant.name,
+              timezone: tenant.timezone,
+              document: JSON.stringify(tenant),
+              version: 1,
+              created_at: nowIso,
+              updated_at: nowIso,
+            })
+            .onConflict((conflict) => conflict.column("id").doNothing())
+            .executeTakeFirst();
+          if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+            throw new AppError("CONFLICT", `tenant "${tenant.id}" already exists`);
+          }
+          await assertNumbersFree(trx, tenant);
+          await replaceNumbers(trx, tenant, nowIso);
+          return { tenant, version: 1, updatedAt: nowIso };
+        });
+      } catch (error) {
+        throw asConflict(error);
+      }
+    },
+
+    async update(tenant, nowIso, { expectedVersion } = {}) {
+      try {
+        return await db.transaction().execute(async (trx): Promise<UpdateTenantResult> => {
+          const existing = await trx
+            .selectFrom("tenants")
+            .select(["version"])
+            .where("id", "=", tenant.id)
+            .executeTakeFirst();
+          if (existing === undefined) return { status: "not-found" };
+          if (expectedVersion !== undefined && existing.version !== expectedVersion) {
+            return { status: "version-mismatch", currentVersion: existing.version };
+          }
+          await assertNumbersFree(trx, tenant);
+          // Guarded by the version just read: on PostgreSQL a concurrent writer that committed
+          // in between makes this match nothing instead of being overwritten.
+          const updated = await trx
+            .updateTable("tenants")
+            .set({
+              name: tenant.name,
+              timezone: tenant.timezone,
+              document: JSON.stringify(tenant),
+              version: existing.version + 1,
+              updated_at: nowIso,
+            })
+            .where("id", "=", tenant.id)
+            .where("version", "=", existing.version)
+            .executeTakeFirst();
+          if (Number(updated.numUpdatedRows) === 0) {
+            return { status: "version-mismatch", currentVersion: undefined };
+          }
+          await replaceNumbers(trx, tenant, nowIso);
+          return {
+            status: "updated",
+            stored: { tenant, version: existing.version + 1, updatedAt: nowIso },
+          };
+        });
+      } catch (error) {
+        throw asConflict(error);
+      }
+    },
+
     async list({ limit, after }) {
       let query = db.selectFrom("tenants").selectAll().orderBy("id").limit(limit);
       if (after !== undefined) query = query.where("id", ">", after);
@@ -166,6 +259,43 @@ function toStored(row: TenantRow): StoredTenant {
   // Documents were validated on the way in; parsing again applies defaults added since.
   const tenant = TenantDocumentSchema.parse(JSON.parse(row.document));
   return { tenant, version: row.version, updatedAt: row.updated_at };
+}
+
+async function replaceNumbers(
+  trx: Transaction<Database>,
+  tenant: Tenant,
+  nowIso: string,
+): Promise<void> {
+  await trx.deleteFrom("phone_numbers").where("tenant_id", "=", tenant.id).execute();
+  if (tenant.phoneNumbers.length === 0) return;
+  await trx
+    .insertInto("phone_numbers")
+    .values(
+      tenant.phoneNumbers.map((phone) => ({
+        number: phone.number,
+        vapi_phone_number_id: phone.vapiPhoneNumberId ?? null,
+        tenant_id: tenant.id,
+        created_at: nowIso,
+      })),
+    )
+    .execute();
+}
+
+/**
+ * A unique-key violation means a concurrent transaction took the id or a number after our
+ * checks ran (PostgreSQL, read committed): report it as the same CONFLICT the checks would give.
+ */
+function asConflict(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  const isUniqueViolation =
+    code === "23505" ||
+    code === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
+    code === "SQLITE_CONSTRAINT_UNIQUE";
+  return isUniqueViolation
+    ? new AppError("CONFLICT", "the tenant id or a phone number was taken concurrently", {
+        cause: error,
+      })
+    : error;
 }
 
 function assertNoDuplicatesAcross(tenants: readonly Tenant[]): void {

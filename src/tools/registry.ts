@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Tenant } from "../tenants/tenant-document.js";
+import { runIdempotent } from "./idempotent.js";
 import type { ToolContext, ToolDefinition, ToolOutcome } from "./tool-definition.js";
 
 export interface ToolSpec {
@@ -23,14 +24,14 @@ const TENANT_OVERRIDE_KEYS = ["tenantId", "tenant_id", "tenant"];
  * Holds each tool's definition once: the same schema is offered to the model and validates what
  * comes back. Registering two tools with one name throws at start-up.
  */
-export function createToolRegistry(tools: readonly ToolDefinition<never>[]): ToolRegistry {
-  const byName = new Map<string, ToolDefinition<never>>();
+export function createToolRegistry(tools: readonly ToolDefinition<unknown>[]): ToolRegistry {
+  const byName = new Map<string, ToolDefinition<unknown>>();
   for (const tool of tools) {
     if (byName.has(tool.name)) throw new Error(`tool "${tool.name}" is registered twice`);
     byName.set(tool.name, tool);
   }
   const specCache = new Map<string, ToolSpec>();
-  const specOf = (tool: ToolDefinition<never>): ToolSpec => {
+  const specOf = (tool: ToolDefinition<unknown>): ToolSpec => {
     let spec = specCache.get(tool.name);
     if (spec === undefined) {
       const schema = z.toJSONSchema(tool.argsSchema, { io: "input", unrepresentable: "any" });
@@ -58,14 +59,17 @@ export function createToolRegistry(tools: readonly ToolDefinition<never>[]): Too
         return { ok: false, error: `The tool "${truncate(name, 60)}" is not available here.` };
       }
       const args = withoutTenantOverrides(rawArgs);
-      const parsed = (tool.argsSchema as z.ZodType).safeParse(args);
+      const parsed = tool.argsSchema.safeParse(args);
       if (!parsed.success) {
         return {
           ok: false,
           error: `Some details were missing or invalid: ${summarizeIssues(parsed.error)}.`,
         };
       }
-      return tool.execute(ctx, parsed.data as never);
+      const execute = (toolCtx: ToolContext) => tool.execute(toolCtx, parsed.data);
+      return tool.sideEffects === true
+        ? runIdempotent(ctx, tool.name, parsed.data, execute)
+        : execute(ctx);
     },
   };
 }
@@ -82,7 +86,14 @@ function withoutTenantOverrides(args: unknown): unknown {
 function summarizeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 4)
-    .map((issue) => `${issue.path.join(".") || "arguments"} ${issue.message.toLowerCase()}`)
+    .map((issue) => {
+      const field = issue.path.join(".") || "arguments";
+      // zod says "Invalid input: expected string, received undefined"; say it as a person would.
+      if (issue.code === "invalid_type" && issue.message.endsWith("received undefined")) {
+        return `${field} is missing`;
+      }
+      return `${field} ${issue.message.toLowerCase()}`;
+    })
     .join("; ");
 }
 

@@ -24,6 +24,11 @@ export interface ToolDefinition<TArgs = unknown> {
   description: string;
   /** Validates arguments and is offered to the model as JSON Schema. */
   argsSchema: z.ZodType<TArgs>;
+  /**
+   * Writes data. Such a tool runs at most once per tool call id: a retry gets the first answer
+   * back and changes nothing (see idempotent.ts). Read-only tools answer afresh every time.
+   */
+  sideEffects?: boolean;
   /** Whether this tenant gets the tool (e.g. no escalation tool without an escalation number). */
   isAvailableFor?(tenant: Tenant): boolean;
   execute(ctx: ToolContext, args: TArgs): Promise<ToolOutcome>;

@@ -101,10 +101,29 @@ export function prepareAssistant(
   options: AssistantBuildOptions,
 ): PreparedAssistant {
   const toolNames = options.registry.specsFor(tenant).map((spec) => spec.name);
-  const prompt = `${buildStaticPrompt(tenant, toolNames)}\n\n${CALL_CONTEXT_MARKER}`;
-  const response: Vapi.ServerMessageResponseAssistantRequest = {
-    assistant: buildAssistant(tenant, options, prompt),
-  };
+  const savedAssistantId = tenant.assistant.assistantId;
+  const response: Vapi.ServerMessageResponseAssistantRequest =
+    savedAssistantId === undefined
+      ? {
+          assistant: buildAssistant(
+            tenant,
+            options,
+            `${buildStaticPrompt(tenant, toolNames)}\n\n${CALL_CONTEXT_MARKER}`,
+          ),
+        }
+      : {
+          // A saved assistant keeps its own prompt; it reads these with {{callContext}} etc.
+          assistantId: savedAssistantId,
+          assistantOverrides: {
+            variableValues: {
+              tenantId: tenant.id,
+              businessName: tenant.name,
+              timezone: tenant.timezone,
+              callContext: CALL_CONTEXT_MARKER,
+            },
+            metadata: { tenantId: tenant.id, tenantName: tenant.name },
+          },
+        };
   const json = JSON.stringify(response);
   const at = json.indexOf(CALL_CONTEXT_MARKER);
   if (at < 0 || json.indexOf(CALL_CONTEXT_MARKER, at + 1) >= 0) {

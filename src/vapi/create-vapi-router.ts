@@ -1,12 +1,19 @@
 import type { Kysely } from "kysely";
+import type { CallRepo } from "../calls/call-repo.js";
+import { createReturningCallerLookup } from "../calls/find-returning-caller.js";
 import type { Database } from "../db/schema.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import {
   createAssistantRequestHandler,
   type FallbackSettings,
 } from "./handlers/assistant-request.js";
+import { createEndOfCallReportHandler } from "./handlers/end-of-call-report.js";
 import { createFunctionCallHandler } from "./handlers/function-call.js";
+import { createHangHandler } from "./handlers/hang.js";
+import { createKnowledgeBaseRequestHandler } from "./handlers/knowledge-base-request.js";
+import { createStatusUpdateHandler } from "./handlers/status-update.js";
 import { createToolCallsHandler } from "./handlers/tool-calls.js";
+import { createTransferDestinationRequestHandler } from "./handlers/transfer-destination-request.js";
 import { createMessageRouter, type MessageRouter } from "./router.js";
 
 export interface VapiRouterDeps {
@@ -14,13 +21,22 @@ export interface VapiRouterDeps {
   registry: ToolRegistry;
   fallback: FallbackSettings;
   toolBudgetMs: number;
+  calls: CallRepo;
 }
 
 /** Registers every handler we have. Types without one are acknowledged with `{}`. */
 export function createVapiRouter(deps: VapiRouterDeps): MessageRouter {
   const toolDeps = { registry: deps.registry, db: deps.db, toolBudgetMs: deps.toolBudgetMs };
   return createMessageRouter()
-    .on("assistant-request", createAssistantRequestHandler(deps.fallback))
+    .on(
+      "assistant-request",
+      createAssistantRequestHandler(deps.fallback, createReturningCallerLookup(deps.db)),
+    )
     .on("tool-calls", createToolCallsHandler(toolDeps))
-    .on("function-call", createFunctionCallHandler(toolDeps));
+    .on("function-call", createFunctionCallHandler(toolDeps))
+    .on("transfer-destination-request", createTransferDestinationRequestHandler({ db: deps.db }))
+    .on("knowledge-base-request", createKnowledgeBaseRequestHandler())
+    .on("status-update", createStatusUpdateHandler(deps.calls))
+    .on("end-of-call-report", createEndOfCallReportHandler(deps.calls))
+    .on("hang", createHangHandler());
 }

@@ -74,6 +74,40 @@ const HistoryMessageSchema = z.looseObject({
   content: z.unknown().optional(),
 });
 
+// Transcripts and summaries of long calls are far longer than looseString allows; a field that
+// failed its check would be dropped (`.catch`), so these get a bound near the body limit instead.
+const longText = z.string().max(20_000_000);
+const optionalUrl = looseString.nullish().catch(undefined);
+const optionalNumber = z.number().nullish().catch(undefined);
+const optionalList = z.array(z.unknown()).nullish().catch(undefined);
+const optionalRecord = z.record(z.string(), z.unknown()).nullish().catch(undefined);
+
+/** `end-of-call-report.analysis`; `{}` when analysis is off or the call failed early (§6.2). */
+export const AnalysisSchema = z.looseObject({
+  summary: longText.nullish().catch(undefined),
+  structuredData: z.unknown().optional(),
+  // A string per the schema ("true", "8"), but read booleans and numbers too.
+  successEvaluation: z
+    .union([z.string().max(10_000), z.number(), z.boolean()])
+    .nullish()
+    .catch(undefined),
+});
+
+/** `end-of-call-report.artifact`: what the call produced (§6.2). */
+export const ArtifactSchema = z.looseObject({
+  transcript: longText.nullish().catch(undefined),
+  messages: optionalList,
+  recordingUrl: optionalUrl,
+  stereoRecordingUrl: optionalUrl,
+  recording: z
+    .looseObject({
+      stereoUrl: optionalUrl,
+      mono: z.looseObject({ combinedUrl: optionalUrl }).nullish().catch(undefined),
+    })
+    .nullish()
+    .catch(undefined),
+});
+
 const message = <TType extends string, TShape extends z.ZodRawShape>(type: TType, shape: TShape) =>
   z.looseObject({ type: z.literal(type), ...common, ...shape });
 
@@ -95,13 +129,40 @@ export const MESSAGE_SCHEMAS = {
       arguments: z.unknown().optional(),
     }),
   }),
-  "transfer-destination-request": message("transfer-destination-request", {}),
+  // The conversation so far, to choose the destination (§5.1): artifact first, legacy top level.
+  "transfer-destination-request": message("transfer-destination-request", {
+    artifact: z
+      .looseObject({
+        messages: z.array(HistoryMessageSchema).optional().catch(undefined),
+        messagesOpenAIFormatted: z.array(OpenAiMessageSchema).optional().catch(undefined),
+      })
+      .nullish()
+      .catch(undefined),
+    messages: z.array(HistoryMessageSchema).optional().catch(undefined),
+  }),
   "knowledge-base-request": message("knowledge-base-request", {
     messages: z.array(HistoryMessageSchema).optional().catch(undefined),
     messagesOpenAIFormatted: z.array(OpenAiMessageSchema).optional().catch(undefined),
   }),
+  // Every field is optional and self-healing (`.catch`): a report is sent once, so one odd field
+  // must never turn it into a 400 and lose the rest. Top-level summary/transcript/messages/
+  // recording URLs/costBreakdown/duration* are observed legacy copies (§6.2), read as fallbacks.
   "end-of-call-report": message("end-of-call-report", {
     endedReason: looseString.optional().catch(undefined),
+    startedAt: looseString.nullish().catch(undefined),
+    endedAt: looseString.nullish().catch(undefined),
+    cost: optionalNumber,
+    costs: optionalList,
+    costBreakdown: optionalRecord,
+    durationSeconds: optionalNumber,
+    durationMs: optionalNumber,
+    analysis: AnalysisSchema.nullish().catch(undefined),
+    artifact: ArtifactSchema.nullish().catch(undefined),
+    summary: longText.nullish().catch(undefined),
+    transcript: longText.nullish().catch(undefined),
+    messages: optionalList,
+    recordingUrl: optionalUrl,
+    stereoRecordingUrl: optionalUrl,
   }),
   "status-update": message("status-update", {
     status: looseString.optional().catch(undefined),

@@ -56,82 +56,98 @@ export interface WebhookProcessorDeps {
  * Never throws for bad input: every outcome is a status code and a JSON body.
  */
 export function createWebhookProcessor(deps: WebhookProcessorDeps) {
-  const authRequired = isWebhookAuthConfigured(deps.auth);
+  const globalAuthConfigured = isWebhookAuthConfigured(deps.auth);
   const globalCredentials = { secrets: deps.auth.secrets, hmacSecrets: deps.auth.hmac.secrets };
 
   return async function processWebhook(request: WebhookRequest): Promise<WebhookResponse> {
     const summary: Record<string, unknown> = {};
+    const startedAt = deps.clock.now();
+    const verifyInput = { rawBody: request.rawBody, headers: request.headers, nowMs: startedAt };
 
-    if (authRequired) {
-      const verdict = verifyWebhook(
-        { rawBody: request.rawBody, headers: request.headers, nowMs: deps.clock.now() },
-        globalCredentials,
-        deps.auth,
-      );
-      if (!verdict.ok) {
-        summary.outcome = "unauthorized";
-        summary.authFailure = verdict.reason;
-        request.log.warn(
-          { authFailure: verdict.reason },
-          "webhook rejected: authentication failed",
-        );
-        return errorResponse(
-          new AppError("UNAUTHORIZED", "Webhook authentication failed."),
-          request.requestId,
-          summary,
-        );
-      }
-      summary.auth = verdict.method;
-    }
+    // 1. Global credentials, on the raw bytes, before anything else.
+    const globalVerdict = globalAuthConfigured
+      ? verifyWebhook(verifyInput, globalCredentials, deps.auth)
+      : undefined;
+    const globallyAuthenticated = globalVerdict?.ok === true;
+    // Until a tenant's own keys have been checked, a client fault on an unauthenticated request
+    // is reported as 401: an unauthenticated caller learns nothing about our parsing.
+    const rejectUnverified = (error: AppError): WebhookResponse =>
+      globalAuthConfigured && !globallyAuthenticated
+        ? unauthorized(request, summary, globalVerdict?.ok === false ? globalVerdict.reason : "missing-credentials")
+        : errorResponse(error, request.requestId, summary);
 
+    // 2. Parse safely and check the envelope.
     let parsed: unknown;
     try {
       // Drops __proto__ and constructor.prototype keys, like Fastify's own JSON parser.
-      parsed = sjson.parse(request.rawBody, undefined, {
-        protoAction: "remove",
-        constructorAction: "remove",
-      });
+      parsed = sjson.parse(request.rawBody, undefined, { protoAction: "remove", constructorAction: "remove" });
     } catch {
       summary.outcome = "bad-json";
       request.log.info("webhook rejected: body is not valid JSON");
-      return errorResponse(
-        new AppError("BAD_JSON", "The body is not valid JSON."),
-        request.requestId,
-        summary,
-      );
+      return rejectUnverified(new AppError("BAD_JSON", "The body is not valid JSON."));
     }
-
     const envelope = EnvelopeSchema.safeParse(normalizeEnvelope(parsed));
     if (!envelope.success) {
       summary.outcome = "invalid-payload";
       request.log.info("webhook rejected: body is not {message:{type}}");
-      return errorResponse(
-        new AppError(
-          "INVALID_PAYLOAD",
-          'Expected a JSON object like {"message": {"type": "..."}}.',
-        ),
-        request.requestId,
-        summary,
+      return rejectUnverified(
+        new AppError("INVALID_PAYLOAD", 'Expected a JSON object like {"message": {"type": "..."}}.'),
       );
     }
-
     const rawMessage = envelope.data.message;
     const type = rawMessage.type;
     summary.messageType = type;
-    if (!isKnownMessageType(type)) {
+    const knownType = isKnownMessageType(type) ? type : undefined;
+    const budgetMs = knownType === undefined ? undefined : deps.budgetsMs[knownType];
+    const deadlineAt = budgetMs === undefined ? undefined : startedAt + budgetMs;
+
+    // 3. The tenant, from the dialed number in the body (never from model-supplied arguments).
+    let lookup: { resolved: ResolvedTenant<PreparedAssistant> | undefined; tier: CacheTier } | undefined;
+    let lookupError: unknown;
+    try {
+      lookup = await resolveTenantFor(rawMessage, deps.resolver, deadlineAt);
+    } catch (error) {
+      lookupError = error;
+    }
+    const tenant = lookup?.resolved;
+    summary.tenantId = tenant?.tenant.id;
+    summary.cacheTier = lookup?.tier ?? "error";
+
+    // 4. Authentication: global keys, else the tenant's own keys. Nothing has acted yet.
+    if (!globallyAuthenticated) {
+      const tenantAuth = tenant?.tenant.vapiAuth;
+      if (tenantAuth !== undefined && (tenantAuth.secrets.length > 0 || tenantAuth.hmacSecrets.length > 0)) {
+        const verdict = verifyWebhook(
+          verifyInput,
+          { secrets: tenantAuth.secrets, hmacSecrets: tenantAuth.hmacSecrets },
+          deps.auth,
+        );
+        if (!verdict.ok) return unauthorized(request, summary, verdict.reason);
+        summary.auth = `tenant-${verdict.method}`;
+      } else if (globalAuthConfigured) {
+        return unauthorized(request, summary, globalVerdict?.ok === false ? globalVerdict.reason : "missing-credentials");
+      } else if (lookupError !== undefined || lookup?.tier === "timeout") {
+        // The tenant's own keys could not be checked; answer only with what acts on nothing.
+        summary.auth = "unverified";
+      } else {
+        summary.auth = "none";
+      }
+    } else {
+      summary.auth = globalVerdict.method;
+    }
+
+    // 5. Unknown types are acknowledged (Vapi adds types over time).
+    if (knownType === undefined) {
       summary.outcome = "ignored-unknown-type";
       request.log.debug({ messageType: type }, "unknown Vapi message type acknowledged");
       return okResponse({}, summary);
     }
 
-    const validated = MESSAGE_SCHEMAS[type].safeParse(rawMessage);
+    const validated = MESSAGE_SCHEMAS[knownType].safeParse(rawMessage);
     if (!validated.success) {
       summary.outcome = "invalid-payload";
       const where = validated.error.issues[0]?.path.join(".") ?? "message";
-      request.log.info(
-        { messageType: type, path: where },
-        "webhook rejected: message failed validation",
-      );
+      request.log.info({ messageType: type, path: where }, "webhook rejected: message failed validation");
       return errorResponse(
         new AppError("INVALID_PAYLOAD", `The ${type} message is invalid at message.${where}.`),
         request.requestId,
@@ -141,9 +157,8 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     const message = validated.data;
     const callId = message.call?.id ?? undefined;
     summary.callId = callId;
-    const log = request.log.child({ messageType: type, callId });
+    const log = request.log.child({ messageType: type, callId, tenantId: tenant?.tenant.id });
 
-    const budgetMs = deps.budgetsMs[type];
     const controller = new AbortController();
     const onClientGone = () => controller.abort(new Error("client closed the connection"));
     request.signal.addEventListener("abort", onClientGone, { once: true });
@@ -151,7 +166,7 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     const annotations: Record<string, unknown> = {};
     const ctx: HandlerContext = {
       requestId: request.requestId,
-      tenant: undefined,
+      tenant,
       callId,
       callerNumber: message.customer?.number ?? message.call?.customer?.number ?? undefined,
       log,
@@ -160,28 +175,22 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
       annotate: (fields) => Object.assign(annotations, fields),
     };
 
-    const work = (async () => {
-      const { resolved, tier } = await resolveTenantFor(message, deps.resolver);
-      ctx.tenant = resolved;
-      ctx.log = resolved === undefined ? log : log.child({ tenantId: resolved.tenant.id });
-      annotations.tenantId = resolved?.tenant.id;
-      annotations.cacheTier = tier;
-      return deps.router.dispatch(type, message, ctx);
-    })();
-
     try {
-      const result = await withBudget(work, budgetMs, controller);
+      if (lookupError !== undefined) throw lookupError instanceof Error ? lookupError : new Error("tenant lookup failed", { cause: lookupError });
+      if (lookup?.tier === "timeout") throw new BudgetExceeded("tenant lookup missed the deadline");
+      const remainingMs = deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - deps.clock.now());
+      const result = await withBudget(deps.router.dispatch(knownType, message, ctx), remainingMs, controller);
       Object.assign(summary, annotations);
       summary.outcome ??= annotations.outcome ?? (result.handled ? "handled" : "acknowledged");
       return okResponse(result.response, summary);
     } catch (error) {
       Object.assign(summary, annotations);
       const reason = error instanceof BudgetExceeded ? "timeout" : "error";
-      const fallback = deps.failureAnswer(type, message, reason);
+      const fallback = deps.failureAnswer(knownType, message, reason);
       if (reason === "error") {
-        ctx.log.error({ err: error }, "webhook handler failed");
+        log.error({ err: error }, "webhook handler failed");
       } else {
-        ctx.log.warn({ budgetMs }, "webhook handler exceeded its time budget");
+        log.warn({ budgetMs }, "webhook handler exceeded its time budget");
       }
       if (fallback !== undefined) {
         summary.outcome = reason === "timeout" ? "fallback-timeout" : "fallback-error";
@@ -200,6 +209,13 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
       controller.abort(new Error("webhook finished"));
     }
   };
+}
+
+function unauthorized(request: WebhookRequest, summary: Record<string, unknown>, reason: string): WebhookResponse {
+  summary.outcome = "unauthorized";
+  summary.authFailure = reason;
+  request.log.warn({ authFailure: reason, tenantId: summary.tenantId }, "webhook rejected: authentication failed");
+  return errorResponse(new AppError("UNAUTHORIZED", "Webhook authentication failed."), request.requestId, summary);
 }
 
 class BudgetExceeded extends Error {}
@@ -239,27 +255,37 @@ function normalizeEnvelope(parsed: unknown): unknown {
   return parsed;
 }
 
+/** Reads the dialed number loosely: the message has not been validated for its type yet. */
 async function resolveTenantFor(
-  message: {
-    phoneNumber?: { id?: string | undefined; number?: string | undefined } | null | undefined;
-    call?: { phoneNumberId?: string | null | undefined } | null | undefined;
-    assistant?: { metadata?: Record<string, unknown> | null | undefined } | null | undefined;
-  },
+  message: Record<string, unknown>,
   resolver: TenantResolver<PreparedAssistant>,
+  deadlineAt: number | undefined,
 ): Promise<{ resolved: ResolvedTenant<PreparedAssistant> | undefined; tier: CacheTier }> {
-  const vapiPhoneNumberId = message.phoneNumber?.id ?? message.call?.phoneNumberId ?? undefined;
-  const number = message.phoneNumber?.number;
+  const phoneNumber = asRecord(message.phoneNumber);
+  const call = asRecord(message.call);
+  const vapiPhoneNumberId = asShortString(phoneNumber?.id) ?? asShortString(call?.phoneNumberId);
+  const number = asShortString(phoneNumber?.number);
+  let byNumber: { resolved: ResolvedTenant<PreparedAssistant> | undefined; tier: CacheTier } | undefined;
   if (vapiPhoneNumberId !== undefined || number !== undefined) {
-    const result = await resolver.resolve({ vapiPhoneNumberId, number });
-    if (result.resolved !== undefined) return result;
+    byNumber = await resolver.resolve({ vapiPhoneNumberId, number }, { deadlineAt });
+    if (byNumber.resolved !== undefined || byNumber.tier === "timeout") return byNumber;
   }
   // Web and chat calls have no phone number; our assistant's metadata names the tenant. The
-  // body is authenticated, and the model cannot change metadata, so this is not model input.
-  const tenantId = message.assistant?.metadata?.tenantId;
-  if (typeof tenantId === "string" && tenantId.length > 0 && tenantId.length <= 64) {
-    return resolver.resolveById(tenantId);
-  }
-  return { resolved: undefined, tier: "none" };
+  // body is authenticated (globally, or with this tenant's keys right after) and the model
+  // cannot change metadata, so this is not model input.
+  const tenantId = asShortString(asRecord(asRecord(message.assistant)?.metadata)?.tenantId);
+  if (tenantId !== undefined) return resolver.resolveById(tenantId, { deadlineAt });
+  return byNumber ?? { resolved: undefined, tier: "none" };
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function asShortString(value: unknown): string | undefined {
+  return typeof value === "string" && value.length > 0 && value.length <= 128 ? value : undefined;
 }
 
 function okResponse(response: unknown, summary: Record<string, unknown>): WebhookResponse {

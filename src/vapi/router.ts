@@ -44,7 +44,12 @@ export type DispatchResult =
 
 export interface MessageRouter {
   /** Registers the handler for one type. Registering a type twice, or an unknown type, throws. */
-  on<TType extends MessageType>(type: TType, handler: MessageHandler<TType>): MessageRouter;
+  // NoInfer: the type comes from `type` alone; otherwise a handler written for another message
+  // widens TType to a union and is accepted.
+  on<TType extends MessageType>(
+    type: TType,
+    handler: MessageHandler<NoInfer<TType>>,
+  ): MessageRouter;
   has(type: string): boolean;
   /** Runs the handler for an already-validated message; unhandled types answer `{}`. */
   dispatch(type: MessageType, message: unknown, ctx: HandlerContext): Promise<DispatchResult>;

@@ -10,6 +10,8 @@ export interface StartServerOptions {
   env?: Record<string, string | undefined>;
   store?: TestStore;
   clock?: Clock;
+  /** Share another server's database (several instances); the owner drops it, not this server. */
+  database?: TestDatabase;
 }
 
 export interface TestServer {
@@ -29,7 +31,8 @@ export interface TestServer {
  * Register `close` in an afterAll/afterEach hook.
  */
 export async function startTestServer(options: StartServerOptions = {}): Promise<TestServer> {
-  const database = createTestDatabase(options.store ?? "sqlite");
+  const ownsDatabase = options.database === undefined;
+  const database = options.database ?? createTestDatabase(options.store ?? "sqlite");
   const config = loadConfig({
     NODE_ENV: "test",
     LOG_LEVEL: "debug",
@@ -72,7 +75,7 @@ export async function startTestServer(options: StartServerOptions = {}): Promise
     async close() {
       await app.close();
       await deps.close();
-      await database.drop();
+      if (ownsDatabase) await database.drop();
     },
   };
 }

@@ -73,3 +73,28 @@ export async function availableStores(): Promise<TestStore[]> {
 export function createTestDatabase(store: TestStore): TestDatabase {
   return store === "postgres" ? createPostgresTestDatabase() : createSqliteTestDatabase();
 }
+
+/** Whether Redis answers; under CI=true a missing Redis is a failure, not a skip. */
+export async function isRedisAvailable(): Promise<boolean> {
+  const { Redis } = await import("ioredis");
+  const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0 });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch (error) {
+    if (process.env.CI === "true") {
+      throw new Error(`Redis is required under CI=true but is not reachable at ${REDIS_URL}`, { cause: error });
+    }
+    process.stderr.write(`\n*** Redis not reachable at ${REDIS_URL}: Redis tests are SKIPPED ***\n\n`);
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** A key prefix no other test run uses, for REDIS_KEY_PREFIX. */
+export function uniqueRedisPrefix(): string {
+  return `fdtest:${randomUUID().slice(0, 12)}:`;
+}

@@ -23,7 +23,8 @@ export function toAppError(error: unknown): AppError {
       })),
     });
   }
-  const fastifyError = error as Partial<FastifyError>;
+  // `throw undefined` or `throw null` must still end in a 500, not a crash in this handler.
+  const fastifyError = (error ?? {}) as Partial<FastifyError>;
   const mapped = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code];
   if (mapped !== undefined)
     return new AppError(mapped, fastifyError.message ?? mapped, { cause: error });

@@ -17,7 +17,8 @@ export async function vapiWebhookRoute(
   // Scoped to this plugin: other routes keep Fastify's default JSON parser.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
-    /^application\/([a-z0-9.+-]+\+)?json$/i,
+    // Fastify tests this against the whole header, parameters included ("; charset=utf-8").
+    /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i,
     { parseAs: "buffer", bodyLimit: options.bodyLimitBytes },
     (_request, body, done) => {
       done(null, body);

@@ -1,5 +1,9 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { describeOpenState, getOpenState } from "../../tenants/business-hours.js";
+import {
+  describeReturningCaller,
+  type ReturningCallerLookup,
+} from "../../calls/find-returning-caller.js";
 import { renderAssistantResponse } from "../build-assistant.js";
 import type { MessageHandler } from "../router.js";
 
@@ -19,21 +23,58 @@ export function fallbackAssistantResponse(
     : { error: fallback.message };
 }
 
+// A slow or unreachable database must not cost the caller their assistant: the history is
+// skipped after this long, well inside ASSISTANT_REQUEST_BUDGET_MS.
+const RETURNING_CALLER_WAIT_MS = 250;
+
+async function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => undefined);
+  }
+}
+
 /**
- * Answers with the tenant's precomputed transient assistant plus this call's context (local
- * time, open or closed). Unknown numbers get the configured fallback.
+ * Answers with the tenant's precomputed assistant plus this call's context: local time, open or
+ * closed and when it next opens, and whether this caller has contacted this tenant before.
+ * Unknown numbers get the configured fallback.
  */
 export function createAssistantRequestHandler(
   fallback: FallbackSettings,
+  findReturningCaller: ReturningCallerLookup,
 ): MessageHandler<"assistant-request"> {
-  return (_message, ctx) => {
+  return async (_message, ctx) => {
     if (ctx.tenant === undefined) {
       ctx.annotate({ outcome: "unknown-number" });
       ctx.log.info("assistant-request for a number no tenant owns; answering with the fallback");
       return fallbackAssistantResponse(fallback);
     }
-    const callContext = describeOpenState(getOpenState(ctx.tenant.tenant, ctx.clock.now()));
-    ctx.annotate({ outcome: "assistant" });
+    const tenant = ctx.tenant.tenant;
+    let callContext = describeOpenState(getOpenState(tenant, ctx.clock.now()));
+    if (ctx.callerNumber !== undefined) {
+      try {
+        const returning = await withinMs(
+          findReturningCaller(tenant.id, ctx.callerNumber, ctx.callId),
+          RETURNING_CALLER_WAIT_MS,
+        );
+        if (returning !== undefined) {
+          callContext += `\n${describeReturningCaller(returning)}`;
+          ctx.annotate({ returningCaller: true });
+        }
+      } catch (error) {
+        // The caller history is a nicety: without it the call still gets its assistant.
+        ctx.log.warn({ err: error }, "returning-caller lookup failed; answering without it");
+      }
+    }
+    ctx.annotate({ outcome: tenant.assistant.assistantId === undefined ? "assistant" : "assistant-id" });
     return renderAssistantResponse(ctx.tenant.prepared, callContext);
   };
 }

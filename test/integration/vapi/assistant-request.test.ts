@@ -59,3 +59,45 @@ describe("assistant-request", () => {
     expect(body.error).toBe(server.config.fallback.message);
   });
 });
+
+describe("assistant-request for a returning caller", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ clock: fixedClock(WEDNESDAY_MORNING) });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("mentions the caller's earlier lead with this tenant, and nothing from another tenant", async () => {
+    const mine = await createTenant(server.deps);
+    const other = await createTenant(server.deps);
+    const caller = "+61491570999";
+    const now = new Date(WEDNESDAY_MORNING).toISOString();
+    await server.deps.db
+      .insertInto("leads")
+      .values([
+        { id: "lead-mine", tenant_id: mine.id, call_id: "earlier-call", caller_number: caller, callback_number: caller, name: "Daniel", service: "Blocked drains", urgency: "today", suburb: "Glebe", notes: null, created_at: now, updated_at: now },
+        { id: "lead-other", tenant_id: other.id, call_id: "other-call", caller_number: caller, callback_number: caller, name: "Secret Name", service: "Gas fitting", urgency: "today", suburb: "Manly", notes: null, created_at: now, updated_at: now },
+      ])
+      .execute();
+
+    const prompt = async (tenant: Tenant, callerNumber: string) => {
+      const phone = tenant.phoneNumbers[0];
+      const response = await server.postWebhook(
+        assistantRequest({ vapiPhoneNumberId: phone?.vapiPhoneNumberId, number: phone?.number, callerNumber }),
+      );
+      const body = (await response.json()) as Vapi.ServerMessageResponseAssistantRequest;
+      return ((body.assistant?.model as Vapi.CreateAssistantDtoModel.Openai).messages?.[0]?.content) ?? "";
+    };
+
+    const returning = await prompt(mine, caller);
+    expect(returning).toContain("Returning caller");
+    expect(returning).toContain('"Daniel"');
+    expect(returning).toContain("Blocked drains, in Glebe");
+    expect(returning).not.toContain("Secret Name");
+
+    const firstTime = await prompt(mine, "+61491570111");
+    expect(firstTime).not.toContain("Returning caller");
+  });
+});

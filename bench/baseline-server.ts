@@ -1,0 +1,48 @@
+/*
+ * The "how fast can this stack go" reference: a bare Fastify server that only parses the JSON
+ * body (Fastify's default parser) and answers a fixed ~3 KB JSON, started and measured exactly
+ * like the real server. No auth, no logging, no validation, no tenant lookup.
+ * Run by bench/run.ts as `node --import tsx bench/baseline-server.ts` with PORT and HOST set.
+ */
+import process from "node:process";
+import Fastify from "fastify";
+
+const FAQ = Array.from({ length: 12 }, (_, index) => ({
+  question: `Frequently asked question number ${index + 1} about call-out fees and areas?`,
+  answer: `Answer ${index + 1}: our standard call-out fee is $99 including GST, covering travel and the first 15 minutes on site.`,
+}));
+const RESPONSE = JSON.stringify({
+  assistant: {
+    name: "Baseline receptionist",
+    firstMessage: "Thanks for calling, how can I help you today?",
+    model: {
+      provider: "openai",
+      model: "gpt-4o-mini",
+      messages: [
+        {
+          role: "system",
+          content: FAQ.map((item) => `${item.question} ${item.answer}`).join("\n"),
+        },
+      ],
+      tools: [{ type: "endCall" }],
+    },
+    voice: { provider: "deepgram", voiceId: "hyperion", model: "aura-2" },
+  },
+});
+
+const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+app.get("/healthz", async () => ({ status: "ok" }));
+app.post("/vapi/webhook", async (request, reply) => {
+  const body = request.body as { message?: { type?: unknown } } | null;
+  if (typeof body?.message?.type !== "string") return reply.status(400).send({ error: "bad body" });
+  return reply.type("application/json; charset=utf-8").send(RESPONSE);
+});
+
+process.once("SIGTERM", () => {
+  app.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
+
+await app.listen({ port: Number(process.env.PORT ?? 0), host: process.env.HOST ?? "127.0.0.1" });

@@ -1,0 +1,98 @@
+import type { Kysely } from "kysely";
+import { LRUCache } from "lru-cache";
+import type { Database } from "../db/schema.js";
+
+export interface ReturningCaller {
+  /** The name the caller gave last time, if any. */
+  name: string | undefined;
+  /** Their last enquiry (service and notes of the latest lead, or the latest call summary). */
+  lastEnquiry: string | undefined;
+  /** ISO time of their latest earlier call or lead. */
+  lastContactAt: string;
+}
+
+/**
+ * Earlier contact from this caller with THIS tenant only: the latest lead (by caller or callback
+ * number) and the latest earlier call. Undefined for first-time callers.
+ */
+export async function findReturningCaller(
+  db: Kysely<Database>,
+  tenantId: string,
+  callerNumber: string,
+  currentCallId: string | undefined,
+): Promise<ReturningCaller | undefined> {
+  const [lead, call] = await Promise.all([
+    db
+      .selectFrom("leads")
+      .select(["name", "service", "notes", "suburb", "updated_at"])
+      .where("tenant_id", "=", tenantId)
+      .where("caller_number", "=", callerNumber)
+      .orderBy("updated_at", "desc")
+      .limit(1)
+      .executeTakeFirst(),
+    db
+      .selectFrom("calls")
+      .select(["summary", "created_at"])
+      .where("tenant_id", "=", tenantId)
+      .where("caller_number", "=", callerNumber)
+      .where("id", "!=", currentCallId ?? "")
+      .orderBy("created_at", "desc")
+      .limit(1)
+      .executeTakeFirst(),
+  ]);
+  if (lead === undefined && call === undefined) return undefined;
+
+  const enquiryFromLead =
+    lead === undefined
+      ? undefined
+      : [lead.service, lead.suburb === null ? null : `in ${lead.suburb}`, lead.notes].filter(Boolean).join(", ");
+  const lastContactAt = [lead?.updated_at, call?.created_at]
+    .filter((value): value is string => typeof value === "string")
+    .sort()
+    .at(-1);
+  return {
+    name: lead?.name ?? undefined,
+    lastEnquiry: enquiryFromLead || call?.summary || undefined,
+    lastContactAt: lastContactAt ?? "",
+  };
+}
+
+/**
+ * One line for the system prompt. Caller-provided text is quoted, shortened and flattened to
+ * one line: it is data about the caller, never instructions.
+ */
+export function describeReturningCaller(caller: ReturningCaller): string {
+  const parts = ["Returning caller: this number has contacted the business before"];
+  if (caller.lastContactAt !== "") parts[0] += ` (last on ${caller.lastContactAt.slice(0, 10)})`;
+  if (caller.name !== undefined) parts.push(`they gave the name "${clip(caller.name, 60)}"`);
+  if (caller.lastEnquiry !== undefined) parts.push(`their last enquiry was "${clip(caller.lastEnquiry, 200)}"`);
+  return `${parts.join("; ")}. Greet them warmly, confirm their name before using it, and ask whether they are calling about the same thing.`;
+}
+
+function clip(text: string, max: number): string {
+  const line = text.replace(/\s+/g, " ").replaceAll('"', "'").trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+export type ReturningCallerLookup = (
+  tenantId: string,
+  callerNumber: string,
+  currentCallId: string | undefined,
+) => Promise<ReturningCaller | undefined>;
+
+// A caller who rings twice within half a minute gets the same answer without a second query;
+// anything they did in between is at most this old in the prompt.
+const RETURNING_CALLER_TTL_MS = 30_000;
+
+/** findReturningCaller behind a small in-process cache keyed by tenant and caller. */
+export function createReturningCallerLookup(db: Kysely<Database>, maxEntries = 10_000): ReturningCallerLookup {
+  const cache = new LRUCache<string, { value: ReturningCaller | null }>({ max: maxEntries, ttl: RETURNING_CALLER_TTL_MS });
+  return async (tenantId, callerNumber, currentCallId) => {
+    const key = `${tenantId}\u0000${callerNumber}`;
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit.value ?? undefined;
+    const value = await findReturningCaller(db, tenantId, callerNumber, currentCallId);
+    cache.set(key, { value: value ?? null });
+    return value;
+  };
+}

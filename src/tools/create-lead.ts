@@ -1,0 +1,137 @@
+import { z } from "zod";
+import { matchService, unknownServiceError } from "./match-service.js";
+import { newId, speakableReference } from "./new-id.js";
+import { compactPhone, describePhoneEnding, PhoneArgumentSchema } from "./phone-argument.js";
+import { defineTool } from "./tool-definition.js";
+
+export const URGENCIES = ["emergency", "today", "this_week", "quote"] as const;
+
+// Models drift between spellings ("this-week", "Quote only"); accept them as the enum value.
+const URGENCY_ALIASES: Record<string, (typeof URGENCIES)[number]> = {
+  this_week: "this_week",
+  thisweek: "this_week",
+  week: "this_week",
+  quote_only: "quote",
+  quote: "quote",
+  emergency: "emergency",
+  urgent: "emergency",
+  today: "today",
+};
+
+const UrgencySchema = z.preprocess(
+  (value) =>
+    typeof value === "string"
+      ? (URGENCY_ALIASES[
+          value
+            .trim()
+            .toLowerCase()
+            .replace(/[\s-]+/g, "_")
+        ] ?? value)
+      : value,
+  z.enum(URGENCIES),
+);
+
+export const CreateLeadArgsSchema = z.object({
+  name: z.string().trim().min(1).max(120).describe("The caller's name."),
+  callbackNumber: PhoneArgumentSchema.optional().describe(
+    "Best number to call back on; defaults to the number the caller is calling from.",
+  ),
+  service: z
+    .string()
+    .trim()
+    .min(1)
+    .max(120)
+    .optional()
+    .describe("Which of the business's services is needed."),
+  urgency: UrgencySchema.optional().describe(
+    "emergency (now), today, this_week, or quote (no rush, wants a price).",
+  ),
+  suburb: z.string().trim().min(1).max(120).optional().describe("Suburb or area of the job."),
+  notes: z.string().trim().max(2000).optional().describe("The problem in the caller's words."),
+});
+export type CreateLeadArgs = z.infer<typeof CreateLeadArgsSchema>;
+
+/**
+ * Records the caller's enquiry. One lead per call: calling it again in the same call fills in
+ * or corrects that lead (fields not given keep their earlier values).
+ */
+export const createLeadTool = defineTool<CreateLeadArgs>({
+  name: "create_lead",
+  description:
+    "Saves the caller's enquiry (name, callback number, service, urgency, suburb, notes) for the team. Call it again in the same call to add or correct details.",
+  argsSchema: CreateLeadArgsSchema,
+  sideEffects: true,
+  async execute(ctx, args) {
+    let service: string | undefined = args.service;
+    if (args.service !== undefined && ctx.tenant.services.length > 0) {
+      service = matchService(ctx.tenant.services, args.service);
+      if (service === undefined) {
+        return { ok: false, error: unknownServiceError(ctx.tenant.services, args.service) };
+      }
+    }
+    const nowIso = new Date(ctx.clock.now()).toISOString();
+    const callerNumber = compactPhone(ctx.callerNumber) ?? null;
+    const values = {
+      name: args.name,
+      callback_number: args.callbackNumber ?? null,
+      service: service ?? null,
+      urgency: args.urgency ?? null,
+      suburb: args.suburb ?? null,
+      notes: args.notes ?? null,
+    };
+
+    const existing =
+      ctx.callId === undefined
+        ? undefined
+        : await ctx.db
+            .selectFrom("leads")
+            .select("id")
+            .where("tenant_id", "=", ctx.tenant.id)
+            .where("call_id", "=", ctx.callId)
+            .executeTakeFirst();
+
+    // Upsert on (tenant_id, call_id) rather than check-then-insert: two create_lead calls of one
+    // call running at once still end as one lead. A NULL call id never conflicts.
+    const row = await ctx.db
+      .insertInto("leads")
+      .values({
+        id: newId("ld"),
+        tenant_id: ctx.tenant.id,
+        call_id: ctx.callId ?? null,
+        caller_number: callerNumber,
+        ...values,
+        callback_number: values.callback_number ?? callerNumber,
+        created_at: nowIso,
+        updated_at: nowIso,
+      })
+      .onConflict((conflict) =>
+        conflict.columns(["tenant_id", "call_id"]).doUpdateSet((eb) => ({
+          name: eb.ref("excluded.name"),
+          callback_number: eb.fn.coalesce(
+            eb.val(values.callback_number),
+            eb.ref("leads.callback_number"),
+          ),
+          service: eb.fn.coalesce(eb.val(values.service), eb.ref("leads.service")),
+          urgency: eb.fn.coalesce(eb.val(values.urgency), eb.ref("leads.urgency")),
+          suburb: eb.fn.coalesce(eb.val(values.suburb), eb.ref("leads.suburb")),
+          notes: eb.fn.coalesce(eb.val(values.notes), eb.ref("leads.notes")),
+          updated_at: nowIso,
+        })),
+      )
+      .returning(["id", "callback_number", "service", "urgency"])
+      .executeTakeFirstOrThrow();
+
+    const details = [row.service, row.urgency?.replace("_", " ")].filter(
+      (part): part is string => part !== null && part !== undefined,
+    );
+    const about = details.length > 0 ? ` (${details.join(", ")})` : "";
+    const callback =
+      row.callback_number === null
+        ? " No callback number yet; please ask for one."
+        : ` Callback on ${describePhoneEnding(row.callback_number)}.`;
+    return {
+      ok: true,
+      result: `${existing === undefined ? "Lead saved" : "Lead updated"} for ${args.name}${about}, reference ${speakableReference(row.id)}.${callback}`,
+    };
+  },
+});

@@ -1,0 +1,173 @@
+import { createServer } from "node:net";
+import type { Vapi } from "@vapi-ai/server-sdk";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTenant, uniqueNumber } from "../helpers/factories.js";
+import { startTestServer, type TestServer } from "../helpers/start-server.js";
+import {
+  availableStores,
+  isRedisAvailable,
+  POSTGRES_URL,
+  REDIS_URL,
+  uniqueRedisPrefix,
+} from "../helpers/test-database.js";
+import { assistantRequest } from "../fixtures/vapi/builders.js";
+
+const stores = await availableStores();
+const redisUp = await isRedisAvailable();
+
+function canonicalLines(server: TestServer): Record<string, unknown>[] {
+  return server.logs.filter((line) => line.msg === "vapi webhook");
+}
+
+async function askAssistant(server: TestServer, number: string | undefined, vapiPhoneNumberId?: string) {
+  const response = await server.postWebhook(assistantRequest({ number, vapiPhoneNumberId }));
+  expect(response.status).toBe(200);
+  return (await response.json()) as Vapi.ServerMessageResponseAssistantRequest;
+}
+
+/** A TCP port with nothing listening on it (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+describe.each(stores)("tenant lookup chain on %s", (store) => {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    while (servers.length > 0) await servers.pop()?.close();
+  });
+
+  it("reads the database once, then answers from memory", async () => {
+    const server = await startTestServer({ store });
+    servers.push(server);
+    const tenant = await createTenant(server.deps);
+    const phone = tenant.phoneNumbers[0];
+    await askAssistant(server, phone?.number, phone?.vapiPhoneNumberId);
+    await askAssistant(server, phone?.number, phone?.vapiPhoneNumberId);
+    const tiers = canonicalLines(server).map((line) => line.cacheTier);
+    expect(tiers).toEqual(["database", "memory"]);
+  });
+
+  it("caches unknown numbers briefly and forgets them when a tenant changes", async () => {
+    const server = await startTestServer({ store });
+    servers.push(server);
+    const number = uniqueNumber();
+    expect((await askAssistant(server, number)).error).toBeDefined();
+    expect((await askAssistant(server, number)).error).toBeDefined();
+    expect(canonicalLines(server).map((line) => line.cacheTier)).toEqual(["database", "memory"]);
+
+    // Attaching the number through the repository and publishing the change takes effect at once.
+    const tenant = await createTenant(server.deps, { phoneNumbers: [{ number }] });
+    await server.deps.resolver.publishChange(tenant.id);
+    expect((await askAssistant(server, number)).assistant?.metadata?.tenantId).toBe(tenant.id);
+  });
+
+  it("refreshes a changed tenant on the next call in a single instance", async () => {
+    const server = await startTestServer({ store });
+    servers.push(server);
+    const tenant = await createTenant(server.deps);
+    const number = tenant.phoneNumbers[0]?.number;
+    expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
+    await server.deps.tenants.upsertMany([{ ...tenant, name: "Renamed Plumbing" }], new Date().toISOString());
+    await server.deps.resolver.publishChange(tenant.id);
+    expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe("Renamed Plumbing");
+  });
+
+  it("keeps answering from memory and the database when Redis is unreachable", async () => {
+    const port = await closedPort();
+    const server = await startTestServer({ store, env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    servers.push(server);
+    const tenant = await createTenant(server.deps);
+    const started = performance.now();
+    const body = await askAssistant(server, tenant.phoneNumbers[0]?.number);
+    expect(body.assistant?.metadata?.tenantId).toBe(tenant.id);
+    // Well inside the assistant-request budget even though the Redis tier failed.
+    expect(performance.now() - started).toBeLessThan(server.config.assistantRequestBudgetMs);
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { dependencies: Record<string, { ok: boolean }> }).dependencies.redis?.ok).toBe(false);
+  });
+
+  describe.runIf(redisUp)("with Redis shared by two instances", () => {
+    it("drops the other instance's copy within a second of a change", async () => {
+      const prefix = uniqueRedisPrefix();
+      const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix };
+      const first = await startTestServer({ store, env });
+      servers.push(first);
+      const second = await startTestServer({ store, env, database: first.database });
+      servers.push(second);
+      const tenant = await createTenant(first.deps);
+      const number = tenant.phoneNumbers[0]?.number;
+
+      // Let both subscribers connect before warming their caches.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await askAssistant(first, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
+      expect((await askAssistant(second, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
+      // The second instance found the tenant in Redis, written there by the first.
+      expect(canonicalLines(second).at(-1)?.cacheTier).toBe("redis");
+      expect((await askAssistant(second, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
+      expect(canonicalLines(second).at(-1)?.cacheTier).toBe("memory");
+
+      await first.deps.tenants.upsertMany([{ ...tenant, name: "Changed Elsewhere" }], new Date().toISOString());
+      await first.deps.resolver.publishChange(tenant.id);
+
+      const deadline = Date.now() + 1000;
+      let seen: unknown;
+      while (Date.now() < deadline) {
+        seen = (await askAssistant(second, number)).assistant?.metadata?.tenantName;
+        if (seen === "Changed Elsewhere") break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(seen).toBe("Changed Elsewhere");
+    });
+  });
+});
+
+describe.runIf(stores.includes("postgres"))("assistant-request deadline with a blocked PostgreSQL", () => {
+  let server: TestServer;
+  let blocker: pg.Client;
+
+  beforeAll(async () => {
+    server = await startTestServer({ store: "postgres", env: { ASSISTANT_REQUEST_BUDGET_MS: "300" } });
+    blocker = new pg.Client({ connectionString: POSTGRES_URL });
+    await blocker.connect();
+  });
+  afterAll(async () => {
+    await blocker.query("rollback").catch(() => undefined);
+    await blocker.end();
+    await server.close();
+  });
+
+  it("answers with the last known good assistant, then the fallback for numbers it never saw", async () => {
+    const tenant = await createTenant(server.deps);
+    const number = tenant.phoneNumbers[0]?.number;
+    expect((await askAssistant(server, number)).assistant?.metadata?.tenantId).toBe(tenant.id);
+    // The tenant changed (so the cached copy must be refreshed) while the table is locked.
+    server.deps.resolver.invalidate(tenant.id);
+    const schema = server.database.postgresSchema ?? "";
+    await blocker.query("begin");
+    await blocker.query(`lock table "${schema}".phone_numbers in access exclusive mode`);
+
+    const started = performance.now();
+    const stale = await askAssistant(server, number);
+    const staleMs = performance.now() - started;
+    expect(stale.assistant?.metadata?.tenantId).toBe(tenant.id);
+    expect(canonicalLines(server).at(-1)?.cacheTier).toBe("stale");
+
+    const unknownStarted = performance.now();
+    const unknown = await askAssistant(server, uniqueNumber());
+    const unknownMs = performance.now() - unknownStarted;
+    expect(unknown.error).toBe(server.config.fallback.message);
+    expect(canonicalLines(server).at(-1)?.outcome).toBe("fallback-timeout");
+
+    // Both answers came at the deadline, not when the lock was released.
+    expect(staleMs).toBeLessThan(2000);
+    expect(unknownMs).toBeLessThan(2000);
+    await blocker.query("rollback");
+  });
+});
