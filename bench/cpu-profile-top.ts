@@ -34,6 +34,8 @@ export interface ProfileSummary {
   /** Sampled time excluding `(idle)`: what the process actually spent on the CPU. */
   busyMs: number;
   functions: HotSpot[];
+  /** Our own functions (compiled src/) by total time: which of our calls are expensive. */
+  ownFunctions: HotSpot[];
   /** Self time grouped by package or source file. */
   modules: { module: string; selfMs: number; percent: number }[];
 }
@@ -50,7 +52,7 @@ export function summarizeCpuProfile(file: string, top = 25): ProfileSummary {
   }
 
   const keyOf = (node: ProfileNode) =>
-    `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url}:${node.callFrame.lineNumber + 1}`;
+    `${node.callFrame.functionName || "(anonymous)"}\t${node.callFrame.url === "" ? "(native)" : `${node.callFrame.url}:${node.callFrame.lineNumber + 1}`}`;
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   const modules = new Map<string, number>();
@@ -84,25 +86,33 @@ export function summarizeCpuProfile(file: string, top = 25): ProfileSummary {
   if (root !== undefined) subtreeUs(root.id, new Map());
 
   const busyMs = busyUs / 1000;
+  const toHotSpot = (key: string): HotSpot => {
+    const space = key.indexOf("\t");
+    const selfMs = (self.get(key) ?? 0) / 1000;
+    const totalMs = (total.get(key) ?? 0) / 1000;
+    return {
+      name: key.slice(0, space),
+      where: shortenUrl(key.slice(space + 1)),
+      selfMs,
+      totalMs,
+      selfPercent: (100 * selfMs) / busyMs,
+      totalPercent: (100 * totalMs) / busyMs,
+    };
+  };
   const functions = [...self.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
-    .map(([key, us]) => {
-      const space = key.indexOf(" ");
-      const totalMs = (total.get(key) ?? us) / 1000;
-      return {
-        name: key.slice(0, space),
-        where: shortenUrl(key.slice(space + 1)),
-        selfMs: us / 1000,
-        totalMs,
-        selfPercent: (100 * us) / busyUs,
-        totalPercent: (100 * totalMs) / busyMs,
-      };
-    });
+    .map(([key]) => toHotSpot(key));
+  const ownFunctions = [...total.entries()]
+    .filter(([key]) => key.includes("/dist/"))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 15)
+    .map(([key]) => toHotSpot(key));
   return {
     wallMs: (profile.endTime - profile.startTime) / 1000,
     busyMs,
     functions,
+    ownFunctions,
     modules: [...modules.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 15)
@@ -132,11 +142,22 @@ export function formatProfileSummary(summary: ProfileSummary): string {
   const lines = [
     `Sampled ${summary.wallMs.toFixed(0)} ms wall, ${summary.busyMs.toFixed(0)} ms busy (not idle).`,
     "",
+    "Hottest functions by self time:",
+    "",
     "| self % | total % | function | where |",
     "|---:|---:|---|---|",
     ...summary.functions.map(
       (spot) =>
         `| ${spot.selfPercent.toFixed(1)} | ${spot.totalPercent.toFixed(1)} | \`${spot.name}\` | ${spot.where} |`,
+    ),
+    "",
+    "Our own code (compiled `src/`) by total time, callees included:",
+    "",
+    "| total % | self % | function | where |",
+    "|---:|---:|---|---|",
+    ...summary.ownFunctions.map(
+      (spot) =>
+        `| ${spot.totalPercent.toFixed(1)} | ${spot.selfPercent.toFixed(1)} | \`${spot.name}\` | ${spot.where} |`,
     ),
     "",
     "| self % | module |",

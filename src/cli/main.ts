@@ -146,6 +146,7 @@ async function tenantsCommand(
       }
       const all = [];
       let failed = false;
+      const seenIn = new Map<string, string>();
       for (const file of positionals) {
         let text: string;
         try {
@@ -162,7 +163,17 @@ async function tenantsCommand(
         if (!parsed.ok) {
           failed = true;
           for (const issue of parsed.issues) io.err(`${file}: ${issue.path}: ${issue.message}`);
-        } else all.push(...parsed.tenants);
+        } else {
+          for (const tenant of parsed.tenants) {
+            const earlier = seenIn.get(tenant.id);
+            if (earlier !== undefined) {
+              failed = true;
+              io.err(`${file}: tenant "${tenant.id}" is also defined in ${earlier}`);
+            }
+            seenIn.set(tenant.id, file);
+          }
+          all.push(...parsed.tenants);
+        }
       }
       if (failed) {
         io.err("nothing was imported");

@@ -9,7 +9,8 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** Accepts common human spellings ("+61 2 5550 1234", "(02)...") only once reduced to E.164. */
 export function normalizeE164(value: string): string | undefined {
-  const compact = value.replace(/[\s().-]/g, "");
+  // "+61 (0)2 5550 1234": the bracketed trunk 0 is not dialled after a country code.
+  const compact = value.replace(/^(\+\d{1,3})\s*\(0\)/, "$1").replace(/[\s().-]/g, "");
   return E164.test(compact) ? compact : undefined;
 }
 

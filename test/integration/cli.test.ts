@@ -114,6 +114,15 @@ describe("frontdesk CLI", () => {
     expect(shown.phoneNumbers[0]?.number).toBe("+61355500001");
   });
 
+  it("rejects the same tenant id in two files and imports nothing", async () => {
+    const first = file("a.json", JSON.stringify(doc("twice", "+61355500010")));
+    const second = file("b.json", JSON.stringify(doc("twice", "+61355500011")));
+    const run = await cli("tenants", "import", first, second);
+    expect(run.code).toBe(1);
+    expect(run.err.join("\n")).toContain('tenant "twice" is also defined in');
+    expect(await ids()).toEqual([]);
+  });
+
   it("imports a YAML array", async () => {
     const yaml = file(
       "many.yml",

@@ -231,3 +231,10 @@ describe("toFieldIssues", () => {
     ]);
   });
 });
+
+describe("normalizeE164 with a bracketed trunk prefix", () => {
+  it("drops the (0) after the country code", () => {
+    expect(normalizeE164("+61 (0)2 5550 1234")).toBe("+61255501234");
+    expect(normalizeE164("+44 (0)20 7946 0958")).toBe("+442079460958");
+  });
+});
