@@ -62,6 +62,12 @@ export default tseslint.config(
       "src/tenants/**/*.ts",
       "src/calls/**/*.ts",
       "src/knowledge/**/*.ts",
+      "src/admin/**/*.ts",
+      "src/transfers/**/*.ts",
+      "src/jobs/**/*.ts",
+      "src/notifications/**/*.ts",
+      "src/simulator/**/*.ts",
+      "src/dashboard/**/*.ts",
     ],
     rules: {
       "no-restricted-imports": [

@@ -5,6 +5,7 @@ import type { Deps } from "./deps.js";
 import { registerErrorHandlers } from "./http/plugins/error-handler.js";
 import { adminRoutes } from "./http/routes/admin/admin-routes.js";
 import { healthRoutes, type ReadinessCheck } from "./http/routes/health.js";
+import { metricsRoute } from "./http/routes/metrics.js";
 import { vapiWebhookRoute } from "./http/routes/vapi-webhook.js";
 import { createLoggerOptions, generateRequestId } from "./logging.js";
 import { createVapiRouter } from "./vapi/create-vapi-router.js";
@@ -52,6 +53,8 @@ export async function buildApp({
   app.addHook("onResponse", async (request, reply) => {
     if (request.routeOptions.url === "/vapi/webhook" && reply.statusCode < 500) return;
     if (request.routeOptions.url === "/healthz" || request.routeOptions.url === "/readyz") return;
+    // Scraped every few seconds; failures (401) still log through the error handler.
+    if (request.routeOptions.url === "/metrics" && reply.statusCode < 400) return;
     request.log.info(
       {
         method: request.method,
@@ -73,6 +76,7 @@ export async function buildApp({
     fallback,
     toolBudgetMs: config.toolCallBudgetMs,
     calls: deps.calls,
+    onToolOutcome: (name, ok, seconds) => deps.metrics.observeToolCall(name, ok, seconds),
   });
   const processWebhook = createWebhookProcessor({
     auth: config.auth,
@@ -82,7 +86,11 @@ export async function buildApp({
     budgetsMs: { "assistant-request": config.assistantRequestBudgetMs },
     failureAnswer: createFailureAnswer(fallback),
   });
-  await app.register(vapiWebhookRoute, { processWebhook, bodyLimitBytes: config.bodyLimitBytes });
+  await app.register(vapiWebhookRoute, {
+    processWebhook,
+    bodyLimitBytes: config.bodyLimitBytes,
+    onWebhook: (summary, seconds) => deps.metrics.observeWebhook(summary, seconds),
+  });
 
   const checks: ReadinessCheck[] = [{ name: "database", check: () => deps.tenants.ping() }];
   const redis = deps.redis;
@@ -95,6 +103,7 @@ export async function buildApp({
     });
   }
   await app.register(healthRoutes, { checks });
+  await app.register(metricsRoute, { metrics: deps.metrics, token: config.metricsToken });
 
   // Without ADMIN_TOKEN the admin API is not registered at all: /admin/v1/* is a plain 404, so
   // no configuration mistake can leave it open, and nothing tells a prober that it exists.

@@ -18,6 +18,12 @@ const booleanFlag = z
   .optional()
   .transform((value) => value === "true" || value === "1" || value === "yes");
 
+// Like booleanFlag, but unset (or blank) means true.
+const booleanFlagDefaultTrue = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .optional()
+  .transform((value) => value === undefined || value === "" || value === "true" || value === "1" || value === "yes");
+
 const optionalString = z
   .string()
   .optional()
@@ -46,6 +52,8 @@ export const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9:_-]{0,64}$/)
     .default("frontdesk:"),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  // Bearer token for GET /metrics; unset leaves it open (it is often only reachable in-cluster).
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // Vapi end-of-call reports for long calls reach hundreds of KB (protocol reference §9.4).
   BODY_LIMIT_BYTES: z.coerce
@@ -84,6 +92,22 @@ export const EnvSchema = z.object({
   DEFAULT_VOICE_PROVIDER: z.enum(["deepgram", "vapi", "11labs"]).default("deepgram"),
   // Deepgram Aura-2 "hyperion" is an Australian English voice, matching our first customers.
   DEFAULT_VOICE_ID: z.string().trim().min(1).default("hyperion"),
+
+  // Background jobs (tenant notifications, retention). The web process runs workers too unless
+  // RUN_WORKERS=false, so one `npm run demo` does everything; `frontdesk worker` runs them apart.
+  RUN_WORKERS: booleanFlagDefaultTrue,
+  // 8 attempts 2 s apart doubling: retries span about 4 minutes before a delivery is marked failed.
+  JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  JOB_BACKOFF_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(2000),
+  JOB_BACKOFF_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(600_000),
+  // How long a claimed job stays claimed without a heartbeat; a killed worker's job runs again
+  // after this. Heartbeats renew it every third of it, so long jobs are never claimed twice.
+  JOB_LEASE_MS: z.coerce.number().int().min(300).max(3_600_000).default(30_000),
+  JOB_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  // Standard Webhooks receivers are expected to answer quickly; 10 s is generous.
+  NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(10_000),
+  RETENTION_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -96,6 +120,7 @@ export interface Config {
   readonly redisUrl: string | undefined;
   readonly redisKeyPrefix: string;
   readonly adminToken: string | undefined;
+  readonly metricsToken: string | undefined;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
   readonly publicUrl: string | undefined;
@@ -106,6 +131,20 @@ export interface Config {
   readonly fallback: { readonly assistantId: string | undefined; readonly message: string };
   /** Used for tenants whose document does not choose a model or voice. */
   readonly defaults: { readonly model: Model; readonly voice: Voice };
+  /** Whether this process also runs the job workers (the `worker` command always does). */
+  readonly runWorkers: boolean;
+  readonly jobs: JobsConfig;
+  readonly notifyTimeoutMs: number;
+  readonly retentionIntervalSeconds: number;
+}
+
+export interface JobsConfig {
+  readonly maxAttempts: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly leaseMs: number;
+  readonly pollIntervalMs: number;
+  readonly concurrency: number;
 }
 
 export interface WebhookAuthConfig {
@@ -158,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     adminToken: e.ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
@@ -180,6 +220,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     tenantCache: { ttlSeconds: e.TENANT_CACHE_TTL_SECONDS, maxEntries: e.TENANT_CACHE_MAX_ENTRIES },
     fallback: { assistantId: e.FALLBACK_ASSISTANT_ID, message: e.FALLBACK_MESSAGE },
     defaults: { model: { provider: "openai", model: e.DEFAULT_MODEL }, voice },
+    runWorkers: e.RUN_WORKERS,
+    jobs: {
+      maxAttempts: e.JOB_MAX_ATTEMPTS,
+      backoffBaseMs: e.JOB_BACKOFF_BASE_MS,
+      backoffMaxMs: e.JOB_BACKOFF_MAX_MS,
+      leaseMs: e.JOB_LEASE_MS,
+      pollIntervalMs: e.JOB_POLL_INTERVAL_MS,
+      concurrency: e.JOB_CONCURRENCY,
+    },
+    notifyTimeoutMs: e.NOTIFY_TIMEOUT_MS,
+    retentionIntervalSeconds: e.RETENTION_INTERVAL_SECONDS,
   });
 }
 

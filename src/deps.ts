@@ -6,6 +6,7 @@ import type { Config } from "./config.js";
 import { createDatabase, type DatabaseDialect, type DatabaseHandle } from "./db/kysely.js";
 import type { Database } from "./db/schema.js";
 import { migrateToLatest } from "./db/migrate.js";
+import { createMetrics, type Metrics } from "./metrics/create-metrics.js";
 import { createEventRelay, type EventRelay } from "./event-relay.js";
 import { createRedisTenantCache } from "./tenants/redis-tenant-cache.js";
 import { createTenantResolver, type ResolverEvent, type TenantResolver } from "./tenants/resolve-tenant.js";
@@ -26,6 +27,8 @@ export interface Deps {
   clock: Clock;
   /** Cache events (Redis errors, stale answers) for the app to log and count. */
   resolverEvents: EventRelay<ResolverEvent>;
+  /** This app's Prometheus registry and typed recorders (never prom-client's global one). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -71,6 +74,11 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
   const resolverEvents = createEventRelay<ResolverEvent>();
   const registry = createToolRegistry(ALL_TOOLS);
   const tenants = createTenantRepo(handle.db);
+  const metrics = createMetrics({
+    isKnownTool: (name) => registry.has(name),
+    tenantCacheEntries: () => resolver.size,
+  });
+  resolverEvents.on((event) => metrics.observeResolverEvent(event));
   const resolver = createTenantResolver<PreparedAssistant>({
     repo: tenants,
     prepare: (tenant) =>
@@ -100,6 +108,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     registry,
     clock,
     resolverEvents,
+    metrics,
     async close() {
       resolver.stop();
       redis?.disconnect();

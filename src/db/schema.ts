@@ -15,6 +15,9 @@ export interface Database {
   bookings: BookingsTable;
   tool_invocations: ToolInvocationsTable;
   transfers: TransfersTable;
+  jobs: JobsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
 }
 
 export interface TenantsTable {
@@ -134,6 +137,8 @@ export interface CallsTable {
   /** JSON text: the report message minus the fields stored in their own columns. */
   report: string | null;
   report_received_at: string | null;
+  /** When the retention job removed the transcript, messages and recordings (migration 005). */
+  content_purged_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -149,10 +154,65 @@ export interface CallStatusEventsTable {
   received_at: string;
 }
 
+/** The database-backed job queue (src/jobs/database-queue.ts); also used when Redis is absent. */
+export interface JobsTable {
+  /** The dedupe key given at enqueue time (`call-ended:<callId>`). */
+  id: string;
+  name: string;
+  /** JSON text, validated by the job's schema when it runs. */
+  payload: string;
+  status: "queued" | "running" | "succeeded" | "failed";
+  /** Attempts started, including one in progress. */
+  attempts: number;
+  max_attempts: number;
+  /** Not claimed before this instant (delays and retry backoff). */
+  run_at: string;
+  /** While running: the claim's lease; past it, the job is claimable again (its worker died). */
+  locked_until: string | null;
+  /** While running: the claim token of the worker holding the lease. */
+  locked_by: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One event to send to one tenant's webhook, with its retry state; id is the `webhook-id`. */
+export interface DeliveriesTable {
+  id: string;
+  tenant_id: string;
+  /** What the event is about (call id or lead id); unique per tenant and event type. */
+  subject_id: string;
+  call_id: string | null;
+  event_type: string;
+  url: string;
+  /** The exact JSON body sent (and signed) on every attempt. */
+  payload: string;
+  status: "pending" | "succeeded" | "failed";
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The delivery log: one row per HTTP attempt, written before the request and completed after. */
+export interface DeliveryAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number | null;
+  at: string;
+}
+
 export type TenantRow = Selectable<TenantsTable>;
 export type NewTenantRow = Insertable<TenantsTable>;
 export type TenantRowUpdate = Updateable<TenantsTable>;
 export type PhoneNumberRow = Selectable<PhoneNumbersTable>;
 export type CallRow = Selectable<CallsTable>;
 export type CallStatusEventRow = Selectable<CallStatusEventsTable>;
+export type JobRow = Selectable<JobsTable>;
+export type DeliveryRow = Selectable<DeliveriesTable>;
+export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
 export type { Generated };

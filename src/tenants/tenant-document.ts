@@ -1,5 +1,6 @@
 import { IANAZone } from "luxon";
 import { z } from "zod";
+import { NotifySchema } from "../notifications/notify-settings.js";
 import { DEEPGRAM_VOICE_IDS, OPENAI_MODELS } from "../vapi/catalog.js";
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
@@ -153,6 +154,10 @@ export const TenantDocumentSchema = z
           .default([]),
       })
       .optional(),
+    /** Signed webhooks to the tenant after a call or a lead (src/notifications). */
+    notify: NotifySchema.optional(),
+    /** Days after which call transcripts and recordings are purged; kept forever when unset. */
+    retentionDays: z.number().int().min(1).max(3650).optional(),
   })
   .strict()
   .superRefine((tenant, ctx) => {

@@ -12,7 +12,7 @@ import { createFunctionCallHandler } from "./handlers/function-call.js";
 import { createHangHandler } from "./handlers/hang.js";
 import { createKnowledgeBaseRequestHandler } from "./handlers/knowledge-base-request.js";
 import { createStatusUpdateHandler } from "./handlers/status-update.js";
-import { createToolCallsHandler } from "./handlers/tool-calls.js";
+import { createToolCallsHandler, type ToolCallsDeps } from "./handlers/tool-calls.js";
 import { createTransferDestinationRequestHandler } from "./handlers/transfer-destination-request.js";
 import { createMessageRouter, type MessageRouter } from "./router.js";
 
@@ -22,11 +22,18 @@ export interface VapiRouterDeps {
   fallback: FallbackSettings;
   toolBudgetMs: number;
   calls: CallRepo;
+  /** Told how every tool call ended and how long it took (metrics). */
+  onToolOutcome?: ToolCallsDeps["onToolOutcome"];
 }
 
 /** Registers every handler we have. Types without one are acknowledged with `{}`. */
 export function createVapiRouter(deps: VapiRouterDeps): MessageRouter {
-  const toolDeps = { registry: deps.registry, db: deps.db, toolBudgetMs: deps.toolBudgetMs };
+  const toolDeps: ToolCallsDeps = {
+    registry: deps.registry,
+    db: deps.db,
+    toolBudgetMs: deps.toolBudgetMs,
+    ...(deps.onToolOutcome === undefined ? {} : { onToolOutcome: deps.onToolOutcome }),
+  };
   return createMessageRouter()
     .on(
       "assistant-request",

@@ -3,6 +3,7 @@ import * as tenants from "./001-tenants.js";
 import * as calls from "./002-calls.js";
 import * as tools from "./003-tools.js";
 import * as callerIndexes from "./004-caller-indexes.js";
+import * as jobs from "./005-jobs.js";
 
 /** Every migration, keyed by a name that sorts in the order they must run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "002-calls": calls,
   "003-tools": tools,
   "004-caller-indexes": callerIndexes,
+  "005-jobs": jobs,
 };

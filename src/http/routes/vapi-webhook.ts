@@ -4,6 +4,8 @@ import type { WebhookRequest, WebhookResponse } from "../../vapi/process-webhook
 export interface VapiWebhookRouteOptions {
   processWebhook: (request: WebhookRequest) => Promise<WebhookResponse>;
   bodyLimitBytes: number;
+  /** Called with the canonical summary once per webhook (metrics). */
+  onWebhook?: (summary: WebhookResponse["summary"], durationSeconds: number) => void;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function vapiWebhookRoute(
     });
     request.raw.off("close", onClose);
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+    options.onWebhook?.(result.summary, durationMs / 1000);
     // The one canonical line per webhook (STYLE.md: wide event); no caller data in it.
     request.log.info(
       { ...result.summary, durationMs: Math.round(durationMs * 1000) / 1000 },

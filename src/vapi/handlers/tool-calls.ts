@@ -12,6 +12,8 @@ export interface ToolCallsDeps {
   db: Kysely<Database>;
   /** Each tool call gets this long before its entry becomes a speakable error. */
   toolBudgetMs: number;
+  /** Told how each tool call ended, as the assistant got it, and how long it took (metrics). */
+  onToolOutcome?: (toolName: string, ok: boolean, durationSeconds: number) => void;
 }
 
 export const NO_TENANT_ERROR =
@@ -50,6 +52,17 @@ export function createToolCallsHandler(deps: ToolCallsDeps): MessageHandler<"too
 
 /** Runs one tool by name for the resolved tenant; shared with the legacy function-call type. */
 export async function runOne(
+  call: ExtractedToolCall,
+  ctx: HandlerContext,
+  deps: ToolCallsDeps,
+): Promise<ToolOutcome> {
+  const started = performance.now();
+  const outcome = await runTool(call, ctx, deps);
+  deps.onToolOutcome?.(call.name, outcome.ok, (performance.now() - started) / 1000);
+  return outcome;
+}
+
+async function runTool(
   call: ExtractedToolCall,
   ctx: HandlerContext,
   deps: ToolCallsDeps,

@@ -1,0 +1,96 @@
+import { Counter, Gauge, type Registry } from "prom-client";
+import { nameLabel } from "./labels.js";
+
+/** Job states worth a depth series (BullMQ's names; the in-process queue uses a subset). */
+export type JobState = "waiting" | "active" | "delayed" | "failed";
+export type QueueDepth = Partial<Record<JobState, number>>;
+/** Reads one queue's current depth; called at every scrape, so keep it cheap. */
+export type QueueDepthProbe = () => QueueDepth | Promise<QueueDepth>;
+
+/** How one run of a job ended: done, failed but will be retried, or failed for good. */
+export type JobRunOutcome = "completed" | "retrying" | "failed";
+export type DeliveryOutcome = "delivered" | "retrying" | "failed";
+
+/** What the job queue and its workers report. */
+export interface JobMetrics {
+  /**
+   * Publishes a queue's depth as `frontdesk_job_queue_depth{queue,state}`, read from `probe` at
+   * every scrape. Returns a function that stops publishing it (call it when the queue closes).
+   */
+  watchQueueDepth(queue: string, probe: QueueDepthProbe): () => void;
+  /** Counts one finished run of a job in `frontdesk_job_runs_total{queue,outcome}`. */
+  recordJobRun(queue: string, outcome: JobRunOutcome): void;
+}
+
+/** What notification senders report. */
+export interface DeliveryMetrics {
+  /**
+   * Counts one attempt to deliver a notification (`channel`: "sms", "email", "webhook", …) in
+   * `frontdesk_delivery_attempts_total{channel,outcome}`.
+   */
+  recordDeliveryAttempt(channel: string, outcome: DeliveryOutcome): void;
+}
+
+const JOB_STATES: readonly JobState[] = ["waiting", "active", "delayed", "failed"];
+
+export function createJobMetrics(registry: Registry): JobMetrics {
+  const probes = new Map<string, QueueDepthProbe>();
+  const runs = new Counter({
+    name: "frontdesk_job_runs_total",
+    help: "Finished job runs by queue and outcome (completed, retrying, failed).",
+    labelNames: ["queue", "outcome"] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "frontdesk_job_queue_depth",
+    help: "Jobs in each queue by state, read at scrape time.",
+    labelNames: ["queue", "state"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      await Promise.all(
+        [...probes].map(async ([queue, probe]) => {
+          let depth: QueueDepth;
+          try {
+            depth = await probe();
+          } catch {
+            // An unreachable queue has no depth to report; the series is absent this scrape and
+            // /readyz names the broken dependency.
+            return;
+          }
+          for (const state of JOB_STATES) {
+            const value = depth[state];
+            if (value !== undefined) this.set({ queue, state }, value);
+          }
+        }),
+      );
+    },
+  });
+
+  return {
+    watchQueueDepth(queue, probe) {
+      const label = nameLabel(queue);
+      probes.set(label, probe);
+      return () => {
+        if (probes.get(label) === probe) probes.delete(label);
+      };
+    },
+    recordJobRun(queue, outcome) {
+      runs.inc({ queue: nameLabel(queue), outcome });
+    },
+  };
+}
+
+export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
+  const attempts = new Counter({
+    name: "frontdesk_delivery_attempts_total",
+    help: "Notification delivery attempts by channel and outcome (delivered, retrying, failed).",
+    labelNames: ["channel", "outcome"] as const,
+    registers: [registry],
+  });
+  return {
+    recordDeliveryAttempt(channel, outcome) {
+      attempts.inc({ channel: nameLabel(channel), outcome });
+    },
+  };
+}
