@@ -65,6 +65,16 @@ export function buildAssistant(
       ...(model.temperature === undefined ? {} : { temperature: model.temperature }),
       messages: [{ role: "system", content: systemPrompt }],
       tools,
+      // Vapi asks our knowledge-base-request handler before each answer, but only when it can
+      // reach us: that needs PUBLIC_URL. Without it the answer_question tool covers the FAQ.
+      ...(options.publicUrl !== undefined && tenant.faq.length > 0
+        ? {
+            knowledgeBase: {
+              provider: "custom-knowledge-base",
+              server: { url: `${options.publicUrl}/vapi/webhook` },
+            },
+          }
+        : {}),
     },
     voice: toVapiVoice(voice),
     serverMessages: [...SERVER_MESSAGES],

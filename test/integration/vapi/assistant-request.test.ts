@@ -101,3 +101,22 @@ describe("assistant-request for a returning caller", () => {
     expect(firstTime).not.toContain("Returning caller");
   });
 });
+
+describe("assistant-request with PUBLIC_URL", () => {
+  it("points the assistant and its custom knowledge base back at this server", async () => {
+    const server = await startTestServer({ env: { PUBLIC_URL: "https://frontdesk.example.com/" } });
+    try {
+      const tenant = await createTenant(server.deps);
+      const response = await server.postWebhook(assistantRequest({ number: tenant.phoneNumbers[0]?.number }));
+      const body = (await response.json()) as Vapi.ServerMessageResponseAssistantRequest;
+      expect(body.assistant?.server?.url).toBe("https://frontdesk.example.com/vapi/webhook");
+      const model = body.assistant?.model as Vapi.CreateAssistantDtoModel.Openai;
+      expect(model.knowledgeBase).toEqual({
+        provider: "custom-knowledge-base",
+        server: { url: "https://frontdesk.example.com/vapi/webhook" },
+      });
+    } finally {
+      await server.close();
+    }
+  });
+});

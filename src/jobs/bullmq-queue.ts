@@ -1,0 +1,176 @@
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
+import {
+  backoffDelayMs,
+  DEFAULT_STOP_GRACE_MS,
+  PermanentJobError,
+  type JobQueue,
+  type JobWorker,
+  type RetryPolicy,
+  type StartWorkerOptions,
+} from "./queue.js";
+import { runJob } from "./run-job.js";
+
+export interface BullmqQueueOptions {
+  redisUrl: string;
+  /** BullMQ's key prefix (its own option; ioredis keyPrefix is not supported by BullMQ). */
+  prefix: string;
+  retry: RetryPolicy;
+  /** BullMQ lock duration: a job whose worker stops renewing it is re-queued as stalled. */
+  leaseMs: number;
+  concurrency: number;
+}
+
+const QUEUE_NAME = "frontdesk-jobs";
+// Registered on the worker; the same curve as the database queue (see backoffDelayMs).
+const BACKOFF_TYPE = "frontdesk";
+// A webhook handler must not hang on Redis: enqueueing gives up after this and reports failure.
+const ENQUEUE_TIMEOUT_MS = 2000;
+// Completed jobs are kept (for dedupe by job id and inspection) for a week or the last 10 000;
+// failed ones for 30 days or the last 10 000, so that Redis memory stays bounded.
+const KEEP_COMPLETED = { age: 7 * 24 * 3600, count: 10_000 };
+const KEEP_FAILED = { age: 30 * 24 * 3600, count: 10_000 };
+const ERROR_LOG_INTERVAL_MS = 10_000;
+const CLOSE_TIMEOUT_MS = 5000;
+
+/**
+ * The job queue on BullMQ, used when REDIS_URL is set. One BullMQ queue holds every job name;
+ * our job id is BullMQ's (escaped: BullMQ reserves ':'), so enqueueing twice adds one job.
+ * Attempts, exponential backoff and stalled-job recovery (a killed worker's job is picked up
+ * again after `leaseMs`) are BullMQ's own.
+ */
+export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
+  const { retry } = options;
+  const queue = new Queue(QUEUE_NAME, {
+    // Producers fail fast while Redis is down instead of queueing commands in memory.
+    connection: {
+      url: options.redisUrl,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+    },
+    prefix: options.prefix,
+    skipWaitingForReady: true,
+  });
+  // Connection errors surface as failed enqueues; unhandled they would crash the process.
+  queue.on("error", () => undefined);
+
+  return {
+    kind: "bullmq",
+
+    async enqueue(name, payload, { jobId, delayMs = 0 }) {
+      await withTimeout(
+        queue.add(name, payload, {
+          jobId: encodeJobId(jobId),
+          delay: Math.max(0, delayMs),
+          attempts: retry.maxAttempts,
+          backoff: { type: BACKOFF_TYPE },
+          removeOnComplete: KEEP_COMPLETED,
+          removeOnFail: KEEP_FAILED,
+        }),
+        ENQUEUE_TIMEOUT_MS,
+        "enqueueing on Redis timed out",
+      );
+    },
+
+    startWorker({ handlers, log }: StartWorkerOptions): JobWorker {
+      const stopping = new AbortController();
+      let lastErrorAt = 0;
+
+      const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
+        const attempt = job.attemptsMade + 1;
+        const maxAttempts = job.opts.attempts ?? 1;
+        const jobId = decodeJobId(job.id ?? "");
+        try {
+          await runJob(handlers, {
+            jobId,
+            name: job.name,
+            payload: job.data,
+            attempt,
+            maxAttempts,
+            nextRetryDelayMs: backoffDelayMs(attempt, retry),
+            signal: signal === undefined ? stopping.signal : AbortSignal.any([stopping.signal, signal]),
+            log: log.child({ jobId, jobName: job.name, attempt }),
+          });
+        } catch (error) {
+          if (stopping.signal.aborted && token !== undefined) {
+            // Interrupted by shutdown: back to the queue now, without counting the attempt.
+            await job.moveToDelayed(Date.now(), token);
+            throw new DelayedError();
+          }
+          if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+          throw error;
+        }
+      };
+
+      const worker = new Worker(QUEUE_NAME, processor, {
+        connection: { url: options.redisUrl, maxRetriesPerRequest: null },
+        prefix: options.prefix,
+        concurrency: options.concurrency,
+        lockDuration: options.leaseMs,
+        stalledInterval: options.leaseMs,
+        settings: { backoffStrategy: (attemptsMade: number) => backoffDelayMs(attemptsMade, retry) },
+      });
+      worker.on("error", (error) => {
+        const now = Date.now();
+        if (now - lastErrorAt >= ERROR_LOG_INTERVAL_MS) {
+          lastErrorAt = now;
+          log.error({ err: error }, "BullMQ worker error (Redis unreachable?)");
+        }
+      });
+      worker.on("completed", (job) => {
+        log.info({ jobId: decodeJobId(job.id ?? ""), jobName: job.name }, "job succeeded");
+      });
+      worker.on("failed", (job, error) => {
+        if (job === undefined || error instanceof DelayedError) return;
+        const fields = { err: error, jobId: decodeJobId(job.id ?? ""), jobName: job.name };
+        const willRetry =
+          !(error instanceof UnrecoverableError) && job.attemptsMade < (job.opts.attempts ?? 1);
+        if (willRetry) log.warn(fields, "job failed; will retry");
+        else log.error(fields, "job failed for good");
+      });
+
+      return {
+        async stop({ graceMs = DEFAULT_STOP_GRACE_MS } = {}) {
+          const timer = setTimeout(() => stopping.abort(new Error("the worker is stopping")), graceMs);
+          try {
+            // close() stops fetching and waits for the running jobs; aborted ones re-queue.
+            await withTimeout(worker.close(), graceMs + CLOSE_TIMEOUT_MS, "worker close timed out");
+          } catch {
+            await worker.close(true).catch(() => undefined);
+          } finally {
+            clearTimeout(timer);
+          }
+        },
+      };
+    },
+
+    async close() {
+      try {
+        await withTimeout(queue.close(), CLOSE_TIMEOUT_MS, "queue close timed out");
+      } catch {
+        await queue.disconnect().catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** BullMQ rejects ids containing ':' (and integer ids); ours are `kind:subject`. Reversible. */
+export function encodeJobId(jobId: string): string {
+  return jobId.replaceAll("%", "%25").replaceAll(":", "%3A");
+}
+
+export function decodeJobId(encoded: string): string {
+  return encoded.replaceAll("%3A", ":").replaceAll("%25", "%");
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
