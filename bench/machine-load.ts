@@ -24,16 +24,22 @@ export interface QuietWaitOptions {
   busyThresholdMsPerSecond: number;
 }
 
+// Test runs start in bursts; two quiet seconds in a row are a better sign than one.
+const QUIET_SECONDS_NEEDED = 2;
+
 /**
- * Waits until the machine has been quiet for one second, so other work (a test run, a build)
- * does not share the cores with the benchmark. Returns the busy CPU of the last second, ms/s.
+ * Waits until the machine has been quiet for a couple of seconds, so other work (a test run, a
+ * build) does not share the cores with the benchmark. Returns the busy CPU of the last second,
+ * in ms/s (above the threshold when it gave up).
  */
 export async function waitForQuietMachine(options: QuietWaitOptions): Promise<number> {
   const giveUpAt = Date.now() + options.maxWaitMs;
+  let quietSeconds = 0;
   for (;;) {
     const before = readMachineBusyCpuMs();
     await sleep(1000);
     const busy = readMachineBusyCpuMs() - before;
-    if (busy < options.busyThresholdMsPerSecond || Date.now() >= giveUpAt) return busy;
+    quietSeconds = busy < options.busyThresholdMsPerSecond ? quietSeconds + 1 : 0;
+    if (quietSeconds >= QUIET_SECONDS_NEEDED || Date.now() >= giveUpAt) return busy;
   }
 }

@@ -1,10 +1,13 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { pino, type DestinationStream } from "pino";
 import type { Config } from "./config.js";
+import { createDashboard } from "./dashboard/create-dashboard.js";
 import type { Deps } from "./deps.js";
 import { registerErrorHandlers } from "./http/plugins/error-handler.js";
 import { adminRoutes } from "./http/routes/admin/admin-routes.js";
+import { dashboardRoutes } from "./http/routes/dashboard/dashboard-routes.js";
 import { healthRoutes, type ReadinessCheck } from "./http/routes/health.js";
+import { startWorkers, type RunningWorkers } from "./jobs/start-workers.js";
 import { metricsRoute } from "./http/routes/metrics.js";
 import { vapiWebhookRoute } from "./http/routes/vapi-webhook.js";
 import { createLoggerOptions, generateRequestId } from "./logging.js";
@@ -69,6 +72,16 @@ export async function buildApp({
   registerErrorHandlers(app);
   logResolverEvents(app, deps);
 
+  // Job workers run alongside the server unless RUN_WORKERS=false (then `frontdesk worker` runs
+  // them): started once the app is ready, stopped after in-flight requests have drained.
+  if (config.runWorkers) {
+    let workers: RunningWorkers | undefined;
+    app.addHook("onReady", async () => {
+      workers = startWorkers({ config, deps, log: app.log.child({ component: "jobs" }) });
+    });
+    app.addHook("onClose", async () => workers?.stop());
+  }
+
   const fallback = config.fallback;
   const router = createVapiRouter({
     db: deps.db,
@@ -76,6 +89,7 @@ export async function buildApp({
     fallback,
     toolBudgetMs: config.toolCallBudgetMs,
     calls: deps.calls,
+    jobs: deps.jobs,
     onToolOutcome: (name, ok, seconds) => deps.metrics.observeToolCall(name, ok, seconds),
   });
   const processWebhook = createWebhookProcessor({
@@ -116,7 +130,23 @@ export async function buildApp({
       tenants: deps.tenants,
       resolver: deps.resolver,
       clock: deps.clock,
+      db: deps.db,
+      jobs: deps.jobs,
     });
+    // The dashboard signs in with the same token, so it too exists only when ADMIN_TOKEN is set.
+    const dashboard = createDashboard({
+      adminToken: config.adminToken,
+      db: deps.db,
+      tenants: deps.tenants,
+      resolver: deps.resolver,
+      clock: deps.clock,
+      jobs: deps.jobs,
+      secureCookies: config.publicUrl?.startsWith("https://") ?? false,
+      onPublishError: (tenantId, error) =>
+        app.log.warn({ err: error, tenantId }, "tenant change saved but not broadcast"),
+      onLiveError: (error) => app.log.warn({ err: error }, "dashboard live view query failed"),
+    });
+    await app.register(dashboardRoutes, { prefix: "/dashboard", dashboard, publicUrl: config.publicUrl });
   }
 
   return app;

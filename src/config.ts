@@ -22,7 +22,10 @@ const booleanFlag = z
 const booleanFlagDefaultTrue = z
   .enum(["true", "false", "1", "0", "yes", "no", ""])
   .optional()
-  .transform((value) => value === undefined || value === "" || value === "true" || value === "1" || value === "yes");
+  .transform(
+    (value) =>
+      value === undefined || value === "" || value === "true" || value === "1" || value === "yes",
+  );
 
 const optionalString = z
   .string()

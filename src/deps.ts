@@ -8,6 +8,8 @@ import type { Database } from "./db/schema.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { createMetrics, type Metrics } from "./metrics/create-metrics.js";
 import { createEventRelay, type EventRelay } from "./event-relay.js";
+import { createJobQueue } from "./jobs/create-job-queue.js";
+import type { JobQueue } from "./jobs/queue.js";
 import { createRedisTenantCache } from "./tenants/redis-tenant-cache.js";
 import { createTenantResolver, type ResolverEvent, type TenantResolver } from "./tenants/resolve-tenant.js";
 import { createTenantRepo, type TenantRepo } from "./tenants/tenant-repo.js";
@@ -25,6 +27,8 @@ export interface Deps {
   resolver: TenantResolver<PreparedAssistant>;
   registry: ToolRegistry;
   clock: Clock;
+  /** Background jobs: BullMQ with REDIS_URL, else the database. Consumed only by started workers. */
+  jobs: JobQueue;
   /** Cache events (Redis errors, stale answers) for the app to log and count. */
   resolverEvents: EventRelay<ResolverEvent>;
   /** This app's Prometheus registry and typed recorders (never prom-client's global one). */
@@ -71,6 +75,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
   redis?.on("error", () => undefined);
 
   const clock = options.clock ?? systemClock;
+  const jobs = createJobQueue({ config, db: handle.db, dialect: handle.dialect, clock });
   const resolverEvents = createEventRelay<ResolverEvent>();
   const registry = createToolRegistry(ALL_TOOLS);
   const tenants = createTenantRepo(handle.db);
@@ -107,10 +112,12 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     resolver,
     registry,
     clock,
+    jobs,
     resolverEvents,
     metrics,
     async close() {
       resolver.stop();
+      await jobs.close();
       redis?.disconnect();
       await handle.close();
     },

@@ -19,14 +19,40 @@ function isMasked(value: string): boolean {
 
 /** The tenant as the admin API shows it: webhook credentials masked, everything else as stored. */
 export function maskTenantSecrets(tenant: Tenant): Tenant {
-  if (tenant.vapiAuth === undefined) return tenant;
-  return {
-    ...tenant,
-    vapiAuth: {
-      secrets: tenant.vapiAuth.secrets.map(maskSecret),
-      hmacSecrets: tenant.vapiAuth.hmacSecrets.map(maskSecret),
-    },
-  };
+  let masked = tenant;
+  if (tenant.vapiAuth !== undefined) {
+    masked = {
+      ...masked,
+      vapiAuth: {
+        secrets: tenant.vapiAuth.secrets.map(maskSecret),
+        hmacSecrets: tenant.vapiAuth.hmacSecrets.map(maskSecret),
+      },
+    };
+  }
+  if (tenant.notify !== undefined) {
+    masked = { ...masked, notify: { ...tenant.notify, secret: maskSecret(tenant.notify.secret) } };
+  }
+  return masked;
+}
+
+/** Puts the stored notification signing secret back where the input carries its masked form. */
+function restoreNotifySecret(
+  input: Record<string, unknown>,
+  stored: Tenant["notify"],
+  issues: FieldIssue[],
+): Record<string, unknown> {
+  const notify = input.notify;
+  if (!isPlainObject(notify) || typeof notify.secret !== "string" || !isMasked(notify.secret)) {
+    return input;
+  }
+  if (stored === undefined || maskSecret(stored.secret) !== notify.secret) {
+    issues.push({
+      path: "notify.secret",
+      message: "is a masked value that matches no stored secret; send the full secret",
+    });
+    return input;
+  }
+  return { ...input, notify: { ...notify, secret: stored.secret } };
 }
 
 /**
@@ -38,10 +64,13 @@ export function maskTenantSecrets(tenant: Tenant): Tenant {
  */
 export function restoreMaskedSecrets(
   input: unknown,
-  stored: Tenant["vapiAuth"],
+  storedTenant: Tenant | undefined,
 ): { value: unknown; issues: FieldIssue[] } {
-  if (!isPlainObject(input) || !isPlainObject(input.vapiAuth)) return { value: input, issues: [] };
+  if (!isPlainObject(input)) return { value: input, issues: [] };
   const issues: FieldIssue[] = [];
+  input = restoreNotifySecret(input, storedTenant?.notify, issues);
+  if (!isPlainObject(input) || !isPlainObject(input.vapiAuth)) return { value: input, issues };
+  const stored = storedTenant?.vapiAuth;
   const vapiAuth: Record<string, unknown> = { ...input.vapiAuth };
   for (const list of SECRET_LISTS) {
     const incoming = vapiAuth[list];

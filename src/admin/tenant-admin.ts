@@ -243,7 +243,7 @@ function toResource(stored: StoredTenant): TenantResource {
 
 /** Validates a whole tenant document after putting back secrets sent in masked form. */
 function parseDocument(input: unknown, stored: Tenant | undefined): Tenant {
-  const restored = restoreMaskedSecrets(input, stored?.vapiAuth);
+  const restored = restoreMaskedSecrets(input, stored);
   const parsed = TenantDocumentSchema.safeParse(restored.value);
   const reported = new Set(restored.issues.map((issue) => issue.path));
   const issues = [

@@ -7,7 +7,9 @@ import { createDatabase } from "../db/kysely.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { isAppError } from "../errors.js";
 import { startCluster } from "../cluster.js";
+import { startWorkerProcess } from "../jobs/start-worker-process.js";
 import { startServer } from "../main.js";
+import { isClientCommand, runClientCommand } from "./client-commands.js";
 import { parseTenantFile } from "../tenants/parse-tenant-file.js";
 import { createRedisTenantCache } from "../tenants/redis-tenant-cache.js";
 import { createTenantRepo } from "../tenants/tenant-repo.js";
@@ -16,12 +18,17 @@ const USAGE = `Usage: frontdesk <command> [options]
 
 Commands:
   serve [--workers N]         Start the webhook server; N processes share the port (0 = one per CPU)
+  worker                      Run the job workers (notifications, retention) without the server
   migrate                     Bring the database schema up to date
   tenants import FILE...      Upsert tenants from JSON or YAML files (one document or an array)
   tenants list [--json]       List tenants with their phone numbers
   tenants show ID             Print one tenant document as JSON
   tenants export              Print every tenant document as a JSON array
   tenants delete ID           Delete a tenant and its phone numbers
+  simulate --number E164 [--url URL] [--scenario booking|emergency|message|faq|all]
+                              Play a whole signed Vapi call against a server and check every answer
+  replay FILE... [--url URL]  Send captured Vapi payloads and show (and check) the answers
+  sign [FILE]                 Print the headers a webhook body needs (for curl)
 
 Configuration comes from the environment (see .env.example), e.g. DATABASE_URL.`;
 
@@ -37,6 +44,10 @@ export async function runCli(
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     io.out(USAGE);
     return command === undefined ? 1 : 0;
+  }
+  if (command === "worker") {
+    await startWorkerProcess(env);
+    return -1; // keeps running until SIGTERM/SIGINT
   }
   if (command === "serve") {
     const { values } = parseArgs({ args: rest, options: { workers: { type: "string" } } });
@@ -66,6 +77,8 @@ export async function runCli(
     }
     throw error;
   }
+  // These talk to a running server over HTTP and only need the webhook credentials.
+  if (isClientCommand(command)) return runClientCommand(command, rest, config, io);
   const handle = createDatabase({ url: config.databaseUrl });
   try {
     await migrateToLatest(handle);

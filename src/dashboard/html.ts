@@ -14,13 +14,7 @@ export class SafeHtml {
 }
 
 export type HtmlValue =
-  | SafeHtml
-  | string
-  | number
-  | boolean
-  | null
-  | undefined
-  | readonly HtmlValue[];
+  SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[];
 
 const ESCAPES: Record<string, string> = {
   "&": "&amp;",
@@ -40,7 +34,7 @@ function render(value: HtmlValue): string {
   if (value === undefined || value === null || value === false || value === true) return "";
   if (value instanceof SafeHtml) return value.value;
   if (Array.isArray(value)) return (value as readonly HtmlValue[]).map(render).join("");
-  return escapeHtml(String(value as string | number));
+  return escapeHtml(String(value));
 }
 
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {

@@ -41,15 +41,10 @@ const CLOSE_TIMEOUT_MS = 5000;
 export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
   const { retry } = options;
   const queue = new Queue(QUEUE_NAME, {
-    // Producers fail fast while Redis is down instead of queueing commands in memory.
-    connection: {
-      url: options.redisUrl,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
-    },
+    // While Redis is down an add waits in ioredis's offline queue until the next reconnection
+    // attempt fails (maxRetriesPerRequest) and is bounded by ENQUEUE_TIMEOUT_MS for the caller.
+    connection: { url: options.redisUrl, maxRetriesPerRequest: 1, connectTimeout: 2000 },
     prefix: options.prefix,
-    skipWaitingForReady: true,
   });
   // Connection errors surface as failed enqueues; unhandled they would crash the process.
   queue.on("error", () => undefined);
@@ -75,11 +70,13 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
     startWorker({ handlers, log }: StartWorkerOptions): JobWorker {
       const stopping = new AbortController();
       let lastErrorAt = 0;
+      let running = 0;
 
       const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
         const attempt = job.attemptsMade + 1;
         const maxAttempts = job.opts.attempts ?? 1;
         const jobId = decodeJobId(job.id ?? "");
+        running += 1;
         try {
           await runJob(handlers, {
             jobId,
@@ -88,7 +85,8 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
             attempt,
             maxAttempts,
             nextRetryDelayMs: backoffDelayMs(attempt, retry),
-            signal: signal === undefined ? stopping.signal : AbortSignal.any([stopping.signal, signal]),
+            signal:
+              signal === undefined ? stopping.signal : AbortSignal.any([stopping.signal, signal]),
             log: log.child({ jobId, jobName: job.name, attempt }),
           });
         } catch (error) {
@@ -99,6 +97,8 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
           }
           if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
           throw error;
+        } finally {
+          running -= 1;
         }
       };
 
@@ -108,7 +108,9 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
         concurrency: options.concurrency,
         lockDuration: options.leaseMs,
         stalledInterval: options.leaseMs,
-        settings: { backoffStrategy: (attemptsMade: number) => backoffDelayMs(attemptsMade, retry) },
+        settings: {
+          backoffStrategy: (attemptsMade: number) => backoffDelayMs(attemptsMade, retry),
+        },
       });
       worker.on("error", (error) => {
         const now = Date.now();
@@ -131,12 +133,23 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
 
       return {
         async stop({ graceMs = DEFAULT_STOP_GRACE_MS } = {}) {
-          const timer = setTimeout(() => stopping.abort(new Error("the worker is stopping")), graceMs);
+          const timer = setTimeout(
+            () => stopping.abort(new Error("the worker is stopping")),
+            graceMs,
+          );
           try {
-            // close() stops fetching and waits for the running jobs; aborted ones re-queue.
-            await withTimeout(worker.close(), graceMs + CLOSE_TIMEOUT_MS, "worker close timed out");
+            // With jobs running, close() stops fetching and waits for them (past the grace period
+            // they are aborted and re-queued). Idle, a forced close returns at once, even while
+            // Redis is unreachable, where a graceful one would wait for a connection.
+            await withTimeout(
+              worker.close(running === 0),
+              graceMs + CLOSE_TIMEOUT_MS,
+              "worker close timed out",
+            );
           } catch {
-            await worker.close(true).catch(() => undefined);
+            await withTimeout(worker.close(true), CLOSE_TIMEOUT_MS, "forced close timed out").catch(
+              () => undefined,
+            );
           } finally {
             clearTimeout(timer);
           }

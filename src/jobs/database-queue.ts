@@ -113,28 +113,30 @@ export function createDatabaseQueue(options: DatabaseQueueOptions): JobQueue {
       const claim = async (): Promise<JobRow | undefined> => {
         const now = clock.now();
         const nowIso = iso(now);
-        return db
-          .updateTable("jobs")
-          .set((eb) => ({
-            status: "running",
-            attempts: eb("attempts", "+", 1),
-            locked_until: iso(now + leaseMs),
-            locked_by: token,
-            updated_at: nowIso,
-          }))
-          .where("id", "=", (eb) =>
-            eb
-              .selectFrom("jobs")
-              .select("id")
-              .where(isDue(nowIso))
-              .orderBy("run_at")
-              .limit(1)
-              .$if(dialect === "postgres", (query) => query.forUpdate().skipLocked()),
-          )
-          // Re-checked on the row itself: the claim is only taken if it is still due.
-          .where(isDue(nowIso))
-          .returningAll()
-          .executeTakeFirst();
+        return (
+          db
+            .updateTable("jobs")
+            .set((eb) => ({
+              status: "running",
+              attempts: eb("attempts", "+", 1),
+              locked_until: iso(now + leaseMs),
+              locked_by: token,
+              updated_at: nowIso,
+            }))
+            .where("id", "=", (eb) =>
+              eb
+                .selectFrom("jobs")
+                .select("id")
+                .where(isDue(nowIso))
+                .orderBy("run_at")
+                .limit(1)
+                .$if(dialect === "postgres", (query) => query.forUpdate().skipLocked()),
+            )
+            // Re-checked on the row itself: the claim is only taken if it is still due.
+            .where(isDue(nowIso))
+            .returningAll()
+            .executeTakeFirst()
+        );
       };
 
       /** Writes to a job this worker holds; false when the claim was lost to another worker. */
@@ -165,16 +167,21 @@ export function createDatabaseQueue(options: DatabaseQueueOptions): JobQueue {
         const controller = new AbortController();
         let abortReason: "stopping" | "lease-lost" | undefined;
         const jobLog = log.child({ jobId: job.id, jobName: job.name, attempt: job.attempts });
-        const heartbeat = setInterval(() => {
-          updateOwned(job.id, { locked_until: iso(clock.now() + leaseMs) })
-            .then((owned) => {
-              if (!owned && abortReason === undefined) {
-                abortReason = "lease-lost";
-                controller.abort(new Error("the job's lease was lost to another worker"));
-              }
-            })
-            .catch((error: unknown) => jobLog.warn({ err: error }, "could not renew the job's lease"));
-        }, Math.max(50, Math.floor(leaseMs / 3)));
+        const heartbeat = setInterval(
+          () => {
+            updateOwned(job.id, { locked_until: iso(clock.now() + leaseMs) })
+              .then((owned) => {
+                if (!owned && abortReason === undefined) {
+                  abortReason = "lease-lost";
+                  controller.abort(new Error("the job's lease was lost to another worker"));
+                }
+              })
+              .catch((error: unknown) =>
+                jobLog.warn({ err: error }, "could not renew the job's lease"),
+              );
+          },
+          Math.max(50, Math.floor(leaseMs / 3)),
+        );
 
         const done = (async () => {
           const started = performance.now();
@@ -211,7 +218,10 @@ export function createDatabaseQueue(options: DatabaseQueueOptions): JobQueue {
           const durationMs = Math.round(performance.now() - started);
           const nowIso = iso(clock.now());
           if (abortReason === "lease-lost") {
-            jobLog.warn({ durationMs }, "job lost its lease; the worker that took it over finishes it");
+            jobLog.warn(
+              { durationMs },
+              "job lost its lease; the worker that took it over finishes it",
+            );
             return;
           }
           if (!failed) {

@@ -65,6 +65,9 @@ export interface JobWorker {
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
+/** The part of the queue that producers (webhook handlers, tools) use. */
+export type JobEnqueuer = Pick<JobQueue, "enqueue">;
+
 /** A durable queue: jobs survive restarts, run once, and retry with backoff until they give up. */
 export interface JobQueue {
   readonly kind: "database" | "bullmq";

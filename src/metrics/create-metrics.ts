@@ -44,7 +44,9 @@ export interface CreateMetricsOptions {
 
 // Webhooks answer in milliseconds; the tail that matters is Vapi's 7.5 s assistant-request limit
 // and the tool budget (10 s by default), so buckets reach past both.
-const LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3.5, 5, 7.5, 10, 20];
+const LATENCY_BUCKETS_SECONDS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3.5, 5, 7.5, 10, 20,
+];
 
 /**
  * Builds one registry per app (never prom-client's global one), so several servers in one

@@ -18,8 +18,8 @@ export interface JobMetrics {
    * every scrape. Returns a function that stops publishing it (call it when the queue closes).
    */
   watchQueueDepth(queue: string, probe: QueueDepthProbe): () => void;
-  /** Counts one finished run of a job in `frontdesk_job_runs_total{queue,outcome}`. */
-  recordJobRun(queue: string, outcome: JobRunOutcome): void;
+  /** Counts one finished run of a job (by job name) in `frontdesk_job_runs_total{job,outcome}`. */
+  recordJobRun(job: string, outcome: JobRunOutcome): void;
 }
 
 /** What notification senders report. */
@@ -37,8 +37,8 @@ export function createJobMetrics(registry: Registry): JobMetrics {
   const probes = new Map<string, QueueDepthProbe>();
   const runs = new Counter({
     name: "frontdesk_job_runs_total",
-    help: "Finished job runs by queue and outcome (completed, retrying, failed).",
-    labelNames: ["queue", "outcome"] as const,
+    help: "Finished job runs by job name and outcome (completed, retrying, failed for good).",
+    labelNames: ["job", "outcome"] as const,
     registers: [registry],
   });
   new Gauge({
@@ -75,8 +75,8 @@ export function createJobMetrics(registry: Registry): JobMetrics {
         if (probes.get(label) === probe) probes.delete(label);
       };
     },
-    recordJobRun(queue, outcome) {
-      runs.inc({ queue: nameLabel(queue), outcome });
+    recordJobRun(job, outcome) {
+      runs.inc({ job: nameLabel(job), outcome });
     },
   };
 }

@@ -70,7 +70,9 @@ function envelope(call: SimulatedCall, type: string, status: string, nowMs: numb
       assistantId: null,
       customer: { number: call.callerNumber },
       createdAt: new Date(call.startedAtMs).toISOString(),
-      ...(status === "ringing" ? {} : { startedAt: new Date(call.startedAtMs + 900).toISOString() }),
+      ...(status === "ringing"
+        ? {}
+        : { startedAt: new Date(call.startedAtMs + 900).toISOString() }),
     },
     phoneNumber: {
       ...(call.phoneNumber.id === undefined ? {} : { id: call.phoneNumber.id }),
@@ -264,7 +266,11 @@ export function endOfCallReportMessage(
   const startedAt = call.startedAtMs + 900;
   const transcript = turns
     .flatMap((turn) =>
-      turn.role === "assistant" ? [`AI: ${turn.text}`] : turn.role === "user" ? [`User: ${turn.text}`] : [],
+      turn.role === "assistant"
+        ? [`AI: ${turn.text}`]
+        : turn.role === "user"
+          ? [`User: ${turn.text}`]
+          : [],
     )
     .join("\n");
   const durationSeconds = Math.max(0, (nowMs - startedAt) / 1000);

@@ -30,7 +30,10 @@ export function findServices(prompt: string | undefined): string[] {
 
 /** The listed service that best fits `wanted` (a shared word), if any. */
 export function pickService(prompt: string | undefined, wanted: string): string | undefined {
-  const words = wanted.toLowerCase().split(/\W+/).filter((word) => word.length > 3);
+  const words = wanted
+    .toLowerCase()
+    .split(/\W+/)
+    .filter((word) => word.length > 3);
   return findServices(prompt).find((service) =>
     words.some((word) => service.toLowerCase().includes(word)),
   );

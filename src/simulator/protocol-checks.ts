@@ -70,20 +70,25 @@ export type ToolCallResult = z.infer<typeof ToolCallResultSchema>;
 
 export const ToolCallsAnswerSchema = z.looseObject({ results: z.array(ToolCallResultSchema) });
 
-export const TransferAnswerSchema = z.union([
-  z.looseObject({ destination: DestinationSchema }),
-  z.looseObject({ error: nonEmpty }),
-]);
+export const TransferAnswerSchema = z
+  .looseObject({ destination: DestinationSchema.optional(), error: nonEmpty.optional() })
+  .refine((answer) => answer.destination !== undefined || answer.error !== undefined, {
+    message: "must contain destination or error",
+  });
 export type TransferAnswer = z.infer<typeof TransferAnswerSchema>;
 
-export const KnowledgeBaseAnswerSchema = z.union([
-  z.looseObject({
-    documents: z.array(
-      z.looseObject({ content: z.string(), similarity: z.number(), uuid: z.string().optional() }),
-    ),
-  }),
-  z.looseObject({ message: z.looseObject({ content: nonEmpty }) }),
-]);
+export const KnowledgeBaseAnswerSchema = z
+  .looseObject({
+    documents: z
+      .array(
+        z.looseObject({ content: z.string(), similarity: z.number(), uuid: z.string().optional() }),
+      )
+      .optional(),
+    message: z.looseObject({ content: nonEmpty }).optional(),
+  })
+  .refine((answer) => answer.documents !== undefined || answer.message !== undefined, {
+    message: "must contain documents or message",
+  });
 export type KnowledgeBaseAnswer = z.infer<typeof KnowledgeBaseAnswerSchema>;
 
 const FunctionCallAnswerSchema = z.looseObject({ result: z.string() });
@@ -114,12 +119,14 @@ export interface AnsweredMessage {
 /** Every way this answer breaks the protocol, as sentences; empty when it is fine. */
 export function checkAnswer(answered: AnsweredMessage): string[] {
   const message = messageOf(answered.payload);
-  const type = typeof message?.type === "string" ? message.type : "(no type)";
+  const type = messageTypeOf(answered.payload);
   const schema = ANSWER_SCHEMAS[type];
   const limitMs = type === "assistant-request" ? ASSISTANT_REQUEST_LIMIT_MS : DEFAULT_TIMEOUT_MS;
   const problems: string[] = [];
   if (answered.durationMs > limitMs) {
-    problems.push(`answered after ${Math.round(answered.durationMs)} ms; Vapi gives up after ${limitMs} ms`);
+    problems.push(
+      `answered after ${Math.round(answered.durationMs)} ms; Vapi gives up after ${limitMs} ms`,
+    );
   }
   if (schema === undefined) {
     if (answered.status < 200 || answered.status > 299) {
@@ -144,7 +151,8 @@ export function checkAnswer(answered: AnsweredMessage): string[] {
     return problems;
   }
   if (type === "tool-calls") problems.push(...checkToolResults(message, json));
-  if (type === "function-call") problems.push(...checkSingleLine("result", (json as { result: string }).result));
+  if (type === "function-call")
+    problems.push(...checkSingleLine("result", (json as { result: string }).result));
   return problems;
 }
 
@@ -160,7 +168,9 @@ function checkToolResults(message: Record<string, unknown> | undefined, json: un
     const where = `results[${index}]`;
     const call = expected[index];
     if (call !== undefined && result.toolCallId !== call.id) {
-      problems.push(`${where}.toolCallId is "${result.toolCallId}", expected "${call.id}" (same order as the calls)`);
+      problems.push(
+        `${where}.toolCallId is "${result.toolCallId}", expected "${call.id}" (same order as the calls)`,
+      );
     }
     if (call?.name !== undefined && result.name !== undefined && result.name !== call.name) {
       problems.push(`${where}.name is "${result.name}", expected "${call.name}"`);
@@ -218,10 +228,19 @@ export function messageOf(payload: unknown): Record<string, unknown> | undefined
   return asRecord(asRecord(payload)?.message);
 }
 
+/** `message.type`; Vapi's SDK leaves it optional on tool-calls, so a tool-call list implies it. */
+export function messageTypeOf(payload: unknown): string {
+  const message = messageOf(payload);
+  if (typeof message?.type === "string") return message.type;
+  return Array.isArray(message?.toolCallList) ? "tool-calls" : "(no type)";
+}
+
 function pathOf(path: readonly PropertyKey[]): string {
   if (path.length === 0) return "body";
   return path
-    .map((key, index) => (typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`))
+    .map((key, index) =>
+      typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`,
+    )
     .join("");
 }
 

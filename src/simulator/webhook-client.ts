@@ -1,4 +1,4 @@
-import { checkAnswer, messageOf } from "./protocol-checks.js";
+import { checkAnswer, messageTypeOf } from "./protocol-checks.js";
 import type { RequestSigner } from "./sign-request.js";
 
 /** One request and its answer, checked against the protocol. */
@@ -46,7 +46,7 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookClien
   const timeoutMs = options.timeoutMs ?? 20_000;
 
   async function sendRaw(rawBody: string, payload: unknown): Promise<Exchange> {
-    const type = messageOf(payload)?.type;
+    const type = messageTypeOf(payload);
     const started = performance.now();
     let status = 0;
     let body = "";
@@ -61,9 +61,14 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookClien
       body = await response.text();
     } catch (error) {
       const durationMs = performance.now() - started;
-      const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+      const reason =
+        error instanceof Error
+          ? error.cause instanceof Error
+            ? error.cause.message
+            : error.message
+          : String(error);
       return {
-        type: typeof type === "string" ? type : "(no type)",
+        type,
         payload,
         status: 0,
         body: "",
@@ -74,7 +79,7 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookClien
     }
     const durationMs = performance.now() - started;
     return {
-      type: typeof type === "string" ? type : "(no type)",
+      type,
       payload,
       status,
       body,

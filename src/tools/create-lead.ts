@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { enqueueLeadCreated } from "../notifications/enqueue-notifications.js";
 import { matchService, unknownServiceError } from "./match-service.js";
 import { newId, speakableReference } from "./new-id.js";
 import { compactPhone, describePhoneEnding, PhoneArgumentSchema } from "./phone-argument.js";
@@ -120,6 +121,9 @@ export const createLeadTool = defineTool<CreateLeadArgs>({
       )
       .returning(["id", "callback_number", "service", "urgency"])
       .executeTakeFirstOrThrow();
+    // A new lead (not a correction of this call's lead) is announced to the tenant; queued in
+    // this transaction, so with the database queue the job exists exactly when the lead does.
+    if (existing === undefined) await enqueueLeadCreated(ctx.jobs, ctx.tenant, row.id, ctx.db);
 
     const details = [row.service, row.urgency?.replace("_", " ")].filter(
       (part): part is string => part !== null && part !== undefined,

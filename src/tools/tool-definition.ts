@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { z } from "zod";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/schema.js";
+import type { JobEnqueuer } from "../jobs/queue.js";
 import type { Tenant } from "../tenants/tenant-document.js";
 
 /** What a tool may know about the call it runs in. The tenant comes from the dialed number. */
@@ -13,6 +14,11 @@ export interface ToolContext {
   db: Kysely<Database>;
   clock: Clock;
   signal: AbortSignal;
+  /**
+   * Follow-up work (tenant notifications); enqueue with `db` to join the tool's transaction.
+   * Failures are logged, never thrown: they must not cost the caller the tool's own result.
+   */
+  jobs: JobEnqueuer;
 }
 
 /** A tool's answer as a value: the text the assistant gets, or a sentence it can say. */

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { CallRepo } from "../calls/call-repo.js";
 import { createReturningCallerLookup } from "../calls/find-returning-caller.js";
 import type { Database } from "../db/schema.js";
+import type { JobEnqueuer } from "../jobs/queue.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import {
   createAssistantRequestHandler,
@@ -22,6 +23,8 @@ export interface VapiRouterDeps {
   fallback: FallbackSettings;
   toolBudgetMs: number;
   calls: CallRepo;
+  /** Follow-up jobs (tenant notifications after a report or a lead). */
+  jobs: JobEnqueuer;
   /** Told how every tool call ended and how long it took (metrics). */
   onToolOutcome?: ToolCallsDeps["onToolOutcome"];
 }
@@ -32,6 +35,7 @@ export function createVapiRouter(deps: VapiRouterDeps): MessageRouter {
     registry: deps.registry,
     db: deps.db,
     toolBudgetMs: deps.toolBudgetMs,
+    jobs: deps.jobs,
     ...(deps.onToolOutcome === undefined ? {} : { onToolOutcome: deps.onToolOutcome }),
   };
   return createMessageRouter()
@@ -44,6 +48,6 @@ export function createVapiRouter(deps: VapiRouterDeps): MessageRouter {
     .on("transfer-destination-request", createTransferDestinationRequestHandler({ db: deps.db }))
     .on("knowledge-base-request", createKnowledgeBaseRequestHandler())
     .on("status-update", createStatusUpdateHandler(deps.calls))
-    .on("end-of-call-report", createEndOfCallReportHandler(deps.calls))
+    .on("end-of-call-report", createEndOfCallReportHandler(deps.calls, deps.jobs))
     .on("hang", createHangHandler());
 }

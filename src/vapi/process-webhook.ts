@@ -20,8 +20,8 @@ export interface WebhookRequest {
   headers: HeaderBag;
   requestId: string;
   log: Logger;
-  /** Aborted when the client disconnects. */
-  signal: AbortSignal;
+  /** Aborted when the client disconnects (optional: handlers finish their writes regardless). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface WebhookResponse {
@@ -85,6 +85,15 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
       summary.outcome = "bad-json";
       request.log.info("webhook rejected: body is not valid JSON");
       return rejectUnverified(new AppError("BAD_JSON", "The body is not valid JSON."));
+    }
+    // PostgreSQL text cannot hold U+0000, and JSON carries one only as the escape `\u0000`: in
+    // such (rare) bodies it becomes U+FFFD before anything reads them, so a stray NUL in a
+    // transcript, a number or a tool argument cannot become a database error and a 5xx.
+    if (request.rawBody.includes(NUL_ESCAPE)) parsed = replaceNulCharacters(parsed);
+    if (isNestedDeeperThan(parsed, MAX_NESTING_DEPTH)) {
+      summary.outcome = "invalid-payload";
+      request.log.info("webhook rejected: body is nested too deeply");
+      return rejectUnverified(new AppError("INVALID_PAYLOAD", "The body is nested too deeply."));
     }
     const envelope = EnvelopeSchema.safeParse(normalizeEnvelope(parsed));
     if (!envelope.success) {
@@ -157,11 +166,14 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     const message = validated.data;
     const callId = message.call?.id ?? undefined;
     summary.callId = callId;
-    const log = request.log.child({ messageType: type, callId, tenantId: tenant?.tenant.id });
+    // Most webhooks never log from a handler: build the child logger only when one does.
+    let childLog: Logger | undefined;
+    const getLog = (): Logger =>
+      (childLog ??= request.log.child({ messageType: type, callId, tenantId: tenant?.tenant.id }));
 
     const controller = new AbortController();
     const onClientGone = () => controller.abort(new Error("client closed the connection"));
-    request.signal.addEventListener("abort", onClientGone, { once: true });
+    request.signal?.addEventListener("abort", onClientGone, { once: true });
 
     const annotations: Record<string, unknown> = {};
     const ctx: HandlerContext = {
@@ -169,7 +181,9 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
       tenant,
       callId,
       callerNumber: message.customer?.number ?? message.call?.customer?.number ?? undefined,
-      log,
+      get log() {
+        return getLog();
+      },
       clock: deps.clock,
       signal: controller.signal,
       annotate: (fields) => Object.assign(annotations, fields),
@@ -188,9 +202,9 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
       const reason = error instanceof BudgetExceeded ? "timeout" : "error";
       const fallback = deps.failureAnswer(knownType, message, reason);
       if (reason === "error") {
-        log.error({ err: error }, "webhook handler failed");
+        getLog().error({ err: error }, "webhook handler failed");
       } else {
-        log.warn({ budgetMs }, "webhook handler exceeded its time budget");
+        getLog().warn({ budgetMs }, "webhook handler exceeded its time budget");
       }
       if (fallback !== undefined) {
         summary.outcome = reason === "timeout" ? "fallback-timeout" : "fallback-error";
@@ -205,7 +219,7 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
             : new AppError("SERVICE_UNAVAILABLE", "The message could not be stored; retry later.");
       return errorResponse(appError, request.requestId, summary);
     } finally {
-      request.signal.removeEventListener("abort", onClientGone);
+      request.signal?.removeEventListener("abort", onClientGone);
       controller.abort(new Error("webhook finished"));
     }
   };
@@ -216,6 +230,53 @@ function unauthorized(request: WebhookRequest, summary: Record<string, unknown>,
   summary.authFailure = reason;
   request.log.warn({ authFailure: reason, tenantId: summary.tenantId }, "webhook rejected: authentication failed");
   return errorResponse(new AppError("UNAUTHORIZED", "Webhook authentication failed."), request.requestId, summary);
+}
+
+/**
+ * Real Vapi bodies nest about 20 levels (a tool's JSON Schema inside the echoed assistant). Far
+ * deeper ones are not Vapi's, and code that recurses over a body (JSON.stringify when a report
+ * is stored) overflows the stack at a few thousand levels: a 503 that every retry repeats.
+ */
+export const MAX_NESTING_DEPTH = 256;
+
+/** Iterative (a recursive walk would overflow on exactly the bodies it is meant to catch). */
+function isNestedDeeperThan(value: unknown, maxDepth: number): boolean {
+  const nodes: unknown[] = [value];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop();
+    const depth = depths.pop() ?? 0;
+    if (node === null || typeof node !== "object") continue;
+    if (depth > maxDepth) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === "object") {
+        nodes.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
+const NUL_ESCAPE = Buffer.from("\\u0000");
+
+/** Replaces U+0000 in every string value, in place (iteratively: the depth is not checked yet). */
+function replaceNulCharacters(value: unknown): unknown {
+  if (typeof value === "string") return value.replaceAll("\u0000", "\uFFFD");
+  const pending: unknown[] = [value];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    if (node === null || typeof node !== "object") continue;
+    const record = node as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const child = record[key];
+      if (typeof child === "string") {
+        if (child.includes("\u0000")) record[key] = child.replaceAll("\u0000", "\uFFFD");
+      } else if (child !== null && typeof child === "object") {
+        pending.push(child);
+      }
+    }
+  }
+  return value;
 }
 
 class BudgetExceeded extends Error {}

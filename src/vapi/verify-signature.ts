@@ -152,13 +152,26 @@ function matchesAny(candidate: string, accepted: readonly string[]): boolean {
   const presented = digest(candidate);
   let matched = false;
   for (const secret of accepted) {
-    if (timingSafeEqual(presented, digest(secret))) matched = true;
+    if (timingSafeEqual(presented, digestOfAccepted(secret))) matched = true;
   }
   return matched;
 }
 
 function digest(value: string): Buffer {
   return createHmac("sha256", "frontdesk-secret-compare").update(value, "utf8").digest();
+}
+
+// Accepted secrets come from config and tenant documents: hash each once, not on every request.
+const acceptedDigests = new Map<string, Buffer>();
+function digestOfAccepted(secret: string): Buffer {
+  let cached = acceptedDigests.get(secret);
+  if (cached === undefined) {
+    cached = digest(secret);
+    // Bounded: tenants rotate secrets rarely; a runaway map would only mean a slower compare.
+    if (acceptedDigests.size >= 10_000) acceptedDigests.clear();
+    acceptedDigests.set(secret, cached);
+  }
+  return cached;
 }
 
 function headerValue(headers: HeaderBag, name: string): string | undefined {

@@ -1,4 +1,5 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Tenant } from "../../src/tenants/tenant-document.js";
@@ -30,8 +31,9 @@ function valueOf(page: string, name: string, labels: Record<string, string> = {}
 
 /** How many series of one metric the page has. */
 function seriesCount(page: string, name: string): number {
-  return page.split("\n").filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-    .length;
+  return page
+    .split("\n")
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `)).length;
 }
 
 describe("GET /metrics", () => {
@@ -174,18 +176,39 @@ describe("GET /metrics", () => {
       waiting: 3,
       active: 1,
     }));
-    server.deps.metrics.jobs.recordJobRun("notifications", "failed");
+    server.deps.metrics.jobs.recordJobRun("notify.deliver", "failed");
     server.deps.metrics.deliveries.recordDeliveryAttempt("webhook", "retrying");
     const page = await scrape(server);
-    expect(valueOf(page, "frontdesk_job_queue_depth", { queue: "notifications", state: "waiting" })).toBe(3);
-    expect(valueOf(page, "frontdesk_job_queue_depth", { queue: "notifications", state: "active" })).toBe(1);
-    expect(valueOf(page, "frontdesk_job_runs_total", { queue: "notifications", outcome: "failed" })).toBe(1);
     expect(
-      valueOf(page, "frontdesk_delivery_attempts_total", { channel: "webhook", outcome: "retrying" }),
+      valueOf(page, "frontdesk_job_queue_depth", { queue: "notifications", state: "waiting" }),
+    ).toBe(3);
+    expect(
+      valueOf(page, "frontdesk_job_queue_depth", { queue: "notifications", state: "active" }),
+    ).toBe(1);
+    expect(
+      valueOf(page, "frontdesk_job_runs_total", { job: "notify.deliver", outcome: "failed" }),
+    ).toBe(1);
+    expect(
+      valueOf(page, "frontdesk_delivery_attempts_total", {
+        channel: "webhook",
+        outcome: "retrying",
+      }),
     ).toBe(1);
 
     stop();
     expect(await scrape(server)).not.toMatch(/frontdesk_job_queue_depth\{/);
+  });
+
+  it("counts job runs by job name once the workers run them", async () => {
+    // The workers schedule one retention.purge as they start; it completes within a poll or two.
+    const series = { job: "retention.purge", outcome: "completed" };
+    const deadline = Date.now() + 10_000;
+    let completed = 0;
+    while (completed === 0 && Date.now() < deadline) {
+      completed = valueOf(await scrape(server), "frontdesk_job_runs_total", series);
+      if (completed === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(completed).toBeGreaterThanOrEqual(1);
   });
 
   it("counts only its own app's traffic: a second server starts from zero", async () => {
@@ -195,9 +218,11 @@ describe("GET /metrics", () => {
       expect(
         valueOf(page, "frontdesk_webhook_requests_total", { message_type: "assistant-request" }),
       ).toBe(0);
-      expect(valueOf(await scrape(server), "frontdesk_webhook_requests_total", {
-        message_type: "assistant-request",
-      })).toBeGreaterThan(0);
+      expect(
+        valueOf(await scrape(server), "frontdesk_webhook_requests_total", {
+          message_type: "assistant-request",
+        }),
+      ).toBeGreaterThan(0);
     } finally {
       await other.close();
     }
@@ -257,7 +282,9 @@ async function closedPort(): Promise<number> {
 describe("tenant cache metrics with Redis down", () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` } });
+    server = await startTestServer({
+      env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` },
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -271,5 +298,94 @@ describe("tenant cache metrics with Redis down", () => {
     const page = await scrape(server);
     expect(valueOf(page, "frontdesk_tenant_cache_events_total", labels)).toBeGreaterThan(before);
     expect(valueOf(page, "frontdesk_tenant_cache_entries")).toBeGreaterThan(0);
+  });
+});
+
+/** A local webhook receiver answering every request with `status`. */
+async function startReceiver(status: number): Promise<{ url: string; server: Server }> {
+  const server = createHttpServer((request, response) => {
+    request.resume();
+    request.on("end", () => response.writeHead(status).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no address");
+  return { url: `http://127.0.0.1:${address.port}/hooks`, server };
+}
+
+describe("job and delivery metrics from real notifications", () => {
+  let server: TestServer;
+  const receivers: Server[] = [];
+  beforeAll(async () => {
+    server = await startTestServer({
+      env: { JOB_MAX_ATTEMPTS: "2", JOB_BACKOFF_BASE_MS: "20", JOB_POLL_INTERVAL_MS: "20" },
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    for (const receiver of receivers) {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+
+  async function leadFor(status: number): Promise<void> {
+    const receiver = await startReceiver(status);
+    receivers.push(receiver.server);
+    const tenant = await createTenant(server.deps, {
+      notify: { webhookUrl: receiver.url, secret: `whsec_${randomBytes(32).toString("base64")}` },
+    });
+    const response = await server.postWebhook(
+      toolCalls(callTo(tenant), [{ name: "create_lead", args: { name: "Alex" } }]),
+    );
+    expect(response.status).toBe(200);
+  }
+
+  async function waitFor(name: string, labels: Record<string, string>): Promise<number> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const value = valueOf(await scrape(server), name, labels);
+      if (value > 0 || Date.now() > deadline) return value;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it("counts a delivered webhook and the job run that delivered it", async () => {
+    await leadFor(204);
+    expect(
+      await waitFor("frontdesk_delivery_attempts_total", {
+        channel: "webhook",
+        outcome: "delivered",
+      }),
+    ).toBe(1);
+    expect(
+      await waitFor("frontdesk_job_runs_total", {
+        job: "notify.lead-created",
+        outcome: "completed",
+      }),
+    ).toBeGreaterThanOrEqual(1);
+  });
+
+  it("counts a failing receiver's attempts as retrying, then failed", async () => {
+    await leadFor(503);
+    expect(
+      await waitFor("frontdesk_delivery_attempts_total", { channel: "webhook", outcome: "failed" }),
+    ).toBe(1);
+    // The job run is counted when the handler throws, just after the attempt is recorded.
+    expect(
+      await waitFor("frontdesk_job_runs_total", { job: "notify.lead-created", outcome: "failed" }),
+    ).toBe(1);
+    const page = await scrape(server);
+    expect(
+      valueOf(page, "frontdesk_delivery_attempts_total", {
+        channel: "webhook",
+        outcome: "retrying",
+      }),
+    ).toBe(1);
+    expect(
+      valueOf(page, "frontdesk_job_runs_total", {
+        job: "notify.lead-created",
+        outcome: "retrying",
+      }),
+    ).toBe(1);
   });
 });

@@ -23,7 +23,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("updated_at", "text", (col) => col.notNull())
     .execute();
   // Workers look for due queued jobs and for running jobs whose lease ran out.
-  await db.schema.createIndex("jobs_status_run_at_idx").on("jobs").columns(["status", "run_at"]).execute();
+  await db.schema
+    .createIndex("jobs_status_run_at_idx")
+    .on("jobs")
+    .columns(["status", "run_at"])
+    .execute();
   await db.schema
     .createIndex("jobs_status_locked_until_idx")
     .on("jobs")

@@ -15,7 +15,10 @@ const BEARER = /^Bearer +(\S+) *$/i;
  * GET /metrics in the Prometheus text format. With a token, the check runs before anything is
  * collected, compares SHA-256 digests in constant time, and failures get the standard 401 body.
  */
-export async function metricsRoute(app: FastifyInstance, options: MetricsRouteOptions): Promise<void> {
+export async function metricsRoute(
+  app: FastifyInstance,
+  options: MetricsRouteOptions,
+): Promise<void> {
   const expected = options.token === undefined ? undefined : sha256(options.token);
 
   app.get("/metrics", {

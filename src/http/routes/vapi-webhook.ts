@@ -29,19 +29,14 @@ export async function vapiWebhookRoute(
 
   app.post("/vapi/webhook", async (request, reply) => {
     const started = process.hrtime.bigint();
-    const controller = new AbortController();
-    const onClose = () => {
-      if (!reply.sent) controller.abort(new Error("client closed the connection"));
-    };
-    request.raw.once("close", onClose);
+    // No client-disconnect signal: once a webhook is accepted its handlers finish their writes
+    // (a report Vapi stopped waiting for is still worth storing), bounded by their own budgets.
     const result = await options.processWebhook({
       rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
       headers: request.headers,
       requestId: request.id,
       log: request.log,
-      signal: controller.signal,
     });
-    request.raw.off("close", onClose);
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
     options.onWebhook?.(result.summary, durationMs / 1000);
     // The one canonical line per webhook (STYLE.md: wide event); no caller data in it.

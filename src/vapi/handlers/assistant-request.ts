@@ -1,9 +1,11 @@
+import { LRUCache } from "lru-cache";
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { describeOpenState, getOpenState } from "../../tenants/business-hours.js";
 import {
   describeReturningCaller,
   type ReturningCallerLookup,
 } from "../../calls/find-returning-caller.js";
+import type { Tenant } from "../../tenants/tenant-document.js";
 import { renderAssistantResponse } from "../build-assistant.js";
 import type { MessageHandler } from "../router.js";
 
@@ -51,6 +53,19 @@ export function createAssistantRequestHandler(
   fallback: FallbackSettings,
   findReturningCaller: ReturningCallerLookup,
 ): MessageHandler<"assistant-request"> {
+  // The open/closed sentence is precise to the minute: compute it once per tenant and minute
+  // instead of on every call (time-zone arithmetic is the costliest part of this handler).
+  const sentenceCache = new LRUCache<string, { minute: number; text: string }>({ max: 50_000 });
+  const describeNow = (tenant: Tenant, version: number, nowMs: number): string => {
+    const minute = Math.floor(nowMs / 60_000);
+    const key = `${tenant.id}@${version}`;
+    const cached = sentenceCache.get(key);
+    if (cached !== undefined && cached.minute === minute) return cached.text;
+    const text = describeOpenState(getOpenState(tenant, nowMs));
+    sentenceCache.set(key, { minute, text });
+    return text;
+  };
+
   return async (_message, ctx) => {
     if (ctx.tenant === undefined) {
       ctx.annotate({ outcome: "unknown-number" });
@@ -58,7 +73,7 @@ export function createAssistantRequestHandler(
       return fallbackAssistantResponse(fallback);
     }
     const tenant = ctx.tenant.tenant;
-    let callContext = describeOpenState(getOpenState(tenant, ctx.clock.now()));
+    let callContext = describeNow(ctx.tenant.tenant, ctx.tenant.version, ctx.clock.now());
     if (ctx.callerNumber !== undefined) {
       try {
         const returning = await withinMs(

@@ -1,6 +1,8 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema.js";
+import { createBestEffortEnqueuer } from "../../jobs/create-best-effort-enqueuer.js";
+import type { JobEnqueuer } from "../../jobs/queue.js";
 import type { ToolRegistry } from "../../tools/registry.js";
 import type { ToolOutcome } from "../../tools/tool-definition.js";
 import type { HandlerContext } from "../handler-context.js";
@@ -12,6 +14,8 @@ export interface ToolCallsDeps {
   db: Kysely<Database>;
   /** Each tool call gets this long before its entry becomes a speakable error. */
   toolBudgetMs: number;
+  /** Follow-up jobs tools enqueue (tenant notifications). */
+  jobs: JobEnqueuer;
   /** Told how each tool call ended, as the assistant got it, and how long it took (metrics). */
   onToolOutcome?: (toolName: string, ok: boolean, durationSeconds: number) => void;
 }
@@ -88,6 +92,7 @@ async function runTool(
       db: deps.db,
       clock: ctx.clock,
       signal: controller.signal,
+      jobs: createBestEffortEnqueuer(deps.jobs, ctx.log),
     });
     return await Promise.race([run, timeout]);
   } catch (error) {

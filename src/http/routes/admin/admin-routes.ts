@@ -1,8 +1,17 @@
 import type { FastifyInstance } from "fastify";
 import type { Clock } from "../../../clock.js";
 import { createTenantAdmin, type TenantAdminDeps } from "../../../admin/tenant-admin.js";
+import {
+  createRecordAdmin,
+  type RecordAdminDeps,
+} from "../../../admin/records/create-record-admin.js";
 import type { TenantRepo } from "../../../tenants/tenant-repo.js";
 import { adminAuth } from "../../plugins/admin-auth.js";
+import { bookingRoutes } from "./bookings.js";
+import { callRoutes } from "./calls.js";
+import { deliveryRoutes } from "./deliveries.js";
+import { leadRoutes } from "./leads.js";
+import { messageRoutes } from "./messages.js";
 import { openApiRoute } from "./openapi.js";
 import { phoneNumberRoutes } from "./phone-numbers.js";
 import { tenantRoutes } from "./tenants.js";
@@ -13,6 +22,9 @@ export interface AdminRoutesOptions {
   tenants: TenantRepo;
   resolver: TenantAdminDeps["resolver"];
   clock: Clock;
+  /** Read side (calls, leads, bookings, messages, deliveries) and delivery re-sends. */
+  db: RecordAdminDeps["db"];
+  jobs: RecordAdminDeps["jobs"];
 }
 
 /**
@@ -44,5 +56,16 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
   });
   await app.register(tenantRoutes, { admin });
   await app.register(phoneNumberRoutes, { admin });
+  const records = createRecordAdmin({
+    db: options.db,
+    jobs: options.jobs,
+    tenants: options.tenants,
+    clock: options.clock,
+  });
+  await app.register(callRoutes, { records });
+  await app.register(leadRoutes, { records });
+  await app.register(bookingRoutes, { records });
+  await app.register(messageRoutes, { records });
+  await app.register(deliveryRoutes, { records });
   await app.register(openApiRoute);
 }

@@ -7,6 +7,7 @@ import {
   TenantResourceSchema,
   TenantSummarySchema,
 } from "../../../admin/admin-schemas.js";
+import { buildRecordPaths, RECORD_SCHEMAS } from "../../../admin/records/record-openapi.js";
 import { PhoneNumberSchema, TenantDocumentSchema } from "../../../tenants/tenant-document.js";
 
 type JsonObject = Record<string, unknown>;
@@ -38,6 +39,7 @@ export function buildOpenApiDocument(): JsonObject {
   registry.add(TenantResourceSchema, { id: "TenantResource" });
   registry.add(FieldIssueSchema, { id: "FieldIssue" });
   registry.add(ErrorBodySchema, { id: "ErrorBody" });
+  for (const [id, schema] of Object.entries(RECORD_SCHEMAS)) registry.add(schema, { id });
   const generated = z.toJSONSchema(registry, {
     io: "input",
     uri: (id) => `#/components/schemas/${id}`,
@@ -64,7 +66,7 @@ export function buildOpenApiDocument(): JsonObject {
       title: "frontdesk admin API",
       version: "1",
       description:
-        "Manage tenants and their phone numbers. Every change is visible to the Vapi webhook at once. Errors are `{error:{code,message,requestId,details?}}`; validation errors list each field path. The API exists only when ADMIN_TOKEN is set.",
+        "Manage tenants and their phone numbers; read calls, leads, bookings, messages and webhook deliveries (and re-send a failed delivery). Every change is visible to the Vapi webhook at once. Errors are `{error:{code,message,requestId,details?}}`; validation errors list each field path. The API exists only when ADMIN_TOKEN is set.",
     },
     servers: [{ url: "/admin/v1" }],
     security: [{ adminToken: [] }],
@@ -195,6 +197,7 @@ export function buildOpenApiDocument(): JsonObject {
           },
         },
       },
+      ...buildRecordPaths(),
       "/openapi.json": {
         get: {
           operationId: "getOpenApiDocument",
@@ -228,9 +231,11 @@ export function buildOpenApiDocument(): JsonObject {
       responses: {
         ValidationFailed: errorResponse("VALIDATION_FAILED: details list each field path"),
         Unauthorized: errorResponse("UNAUTHORIZED: missing or wrong bearer token"),
-        NotFound: errorResponse("NOT_FOUND"),
+        NotFound: errorResponse(
+          "NOT_FOUND (also for another tenant's record when tenantId is given)",
+        ),
         Conflict: errorResponse(
-          "CONFLICT: the id exists, a number belongs to another tenant, or the version moved on",
+          "CONFLICT: the id exists, a number belongs to another tenant, the version moved on, or a delivery that is not failed was re-sent",
         ),
       },
     },

@@ -1,0 +1,168 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Tenant } from "../../../src/tenants/tenant-document.js";
+import { endOfCallReport } from "../../fixtures/vapi/end-of-call-report.js";
+import { partiesOf } from "../../helpers/call-rows.js";
+import { createTenant } from "../../helpers/factories.js";
+import { startTestServer, type TestServer } from "../../helpers/start-server.js";
+import { newWebhookSecret, readAttempts, readDeliveries, readJob } from "./notify-fixtures.js";
+import { settle, startReceiver, waitUntil, type Answer, type Receiver } from "./receiver.js";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const SCRIPT = "test/integration/jobs/worker-process.ts";
+// A cold tsx start on a busy two-core machine takes several seconds.
+const START_TIMEOUT_MS = 30_000;
+const LEASE_MS = 1500;
+
+interface WorkerProcess {
+  child: ChildProcess;
+  lines: Record<string, unknown>[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children: ChildProcess[] = [];
+
+/** `frontdesk worker` in its own process against the shared SQLite file. */
+async function startWorker(databaseUrl: string): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      NODE_ENV: "test",
+      LOG_LEVEL: "info",
+      DATABASE_URL: databaseUrl,
+      JOB_LEASE_MS: String(LEASE_MS),
+      JOB_POLL_INTERVAL_MS: "50",
+      JOB_BACKOFF_BASE_MS: "100",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  const lines: Record<string, unknown>[] = [];
+  let buffered = "";
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    buffered += chunk;
+    const parts = buffered.split("\n");
+    buffered = parts.pop() ?? "";
+    for (const part of parts) {
+      if (part.trim() === "") continue;
+      try {
+        lines.push(JSON.parse(part) as Record<string, unknown>);
+      } catch {
+        lines.push({ msg: part });
+      }
+    }
+  });
+  let stderr = "";
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  await Promise.race([
+    waitUntil(
+      () => lines.some((line) => line.msg === "job workers started"),
+      START_TIMEOUT_MS,
+      "the worker to start",
+    ),
+    exited.then(({ code }) => {
+      throw new Error(`worker exited with ${code} before starting: ${stderr}`);
+    }),
+  ]);
+  return { child, lines, exited };
+}
+
+describe("frontdesk worker in its own process (sqlite)", () => {
+  let server: TestServer;
+  let receiver: Receiver;
+  let tenant: Tenant;
+  let answer: (index: number) => Answer = () => 200;
+
+  beforeAll(async () => {
+    receiver = await startReceiver((index) => answer(index));
+    // The web process stores reports and queues jobs; only the worker processes run them.
+    server = await startTestServer({ store: "sqlite", env: { RUN_WORKERS: "false" } });
+    tenant = await createTenant(server.deps, {
+      notify: { webhookUrl: receiver.url, secret: newWebhookSecret() },
+    });
+  });
+  afterAll(async () => {
+    // Only the processes this file started, by their own handle.
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }
+    await receiver.close();
+    await server.close();
+  });
+
+  it("runs a job interrupted by kill -9 once to completion after another worker starts", async () => {
+    // The first attempt reaches the receiver, which holds it open: the worker is mid-job.
+    answer = (index) => (index === 0 ? "hang" : 200);
+    const first = await startWorker(server.database.url);
+    const parties = partiesOf(tenant);
+    const jobId = `call-ended:${parties.callId}`;
+    expect((await server.postWebhook(endOfCallReport(parties))).status).toBe(200);
+    await receiver.waitForRequests(1, 15_000);
+    expect(await readJob(server, jobId)).toMatchObject({ status: "running", attempts: 1 });
+
+    first.child.kill("SIGKILL");
+    expect(await first.exited).toEqual({ code: null, signal: "SIGKILL" });
+
+    // Two workers start; whichever claims the job once its lease expires finishes it.
+    const [second, third] = await Promise.all([
+      startWorker(server.database.url),
+      startWorker(server.database.url),
+    ]);
+    await waitUntil(
+      async () => (await readJob(server, jobId))?.status === "succeeded",
+      20_000,
+      "the job to succeed",
+    );
+    // Long enough for any duplicate run: more than two leases.
+    await settle(2 * LEASE_MS + 500);
+
+    // One successful delivery: the killed attempt (never answered) and the one that completed.
+    expect(receiver.requests.map((request) => request.answeredWith)).toEqual([undefined, 200]);
+    expect(new Set(receiver.requests.map((r) => r.headers["webhook-id"])).size).toBe(1);
+    expect(await readJob(server, jobId)).toMatchObject({ status: "succeeded", attempts: 2 });
+    const [delivery] = await readDeliveries(server, tenant.id);
+    expect(delivery).toMatchObject({ status: "succeeded", attempts: 2, last_status_code: 200 });
+    // The log shows the interrupted attempt for what it was.
+    expect(
+      (await readAttempts(server, delivery?.id ?? "")).map((a) => [a.status_code, a.error]),
+    ).toEqual([
+      [null, "no outcome recorded: the worker stopped during the request"],
+      [200, null],
+    ]);
+    const ran = [second, third].filter((worker) =>
+      worker.lines.some((line) => line.msg === "job succeeded" && line.jobId === jobId),
+    );
+    expect(ran).toHaveLength(1);
+
+    for (const worker of [second, third]) worker.child.kill("SIGTERM");
+    for (const worker of [second, third]) expect((await worker.exited).code).toBe(0);
+  }, 90_000);
+
+  it("finishes the running job on SIGTERM, then exits 0", async () => {
+    const worker = await startWorker(server.database.url);
+    const before = receiver.requests.length;
+    // A slow receiver: the job is still running when the signal arrives.
+    answer = () => ({ status: 200, afterMs: 1000 });
+    const parties = partiesOf(tenant);
+    expect((await server.postWebhook(endOfCallReport(parties))).status).toBe(200);
+    await receiver.waitForRequests(before + 1, 15_000);
+
+    worker.child.kill("SIGTERM");
+    expect((await worker.exited).code).toBe(0);
+
+    expect(await readJob(server, `call-ended:${parties.callId}`)).toMatchObject({
+      status: "succeeded",
+      attempts: 1,
+    });
+    expect(receiver.requests.at(-1)?.answeredWith).toBe(200);
+    expect(worker.lines.map((line) => line.msg)).toEqual(
+      expect.arrayContaining(["shutting down: finishing running jobs", "job workers stopped"]),
+    );
+  }, 60_000);
+});
