@@ -4,6 +4,7 @@ import * as calls from "./002-calls.js";
 import * as tools from "./003-tools.js";
 import * as callerIndexes from "./004-caller-indexes.js";
 import * as jobs from "./005-jobs.js";
+import * as recordIndexes from "./006-record-indexes.js";
 
 /** Every migration, keyed by a name that sorts in the order they must run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "003-tools": tools,
   "004-caller-indexes": callerIndexes,
   "005-jobs": jobs,
+  "006-record-indexes": recordIndexes,
 };
