@@ -133,6 +133,7 @@ export function formatReport(input: ReportInput): string {
     `- CPU: ${machine.cpuModel} × ${machine.cpuCount} (${machine.kernel})`,
     `- command: \`${input.command}\``,
     `- each run: fresh server process and SQLite file, ${input.warmupSeconds} s warm-up, ${input.durationSeconds} s measured`,
+    "- load: closed loop; each connection sends its next request as soon as the previous answer arrives, so the server runs at saturation and latency includes queueing (mean latency ≈ connections ÷ throughput)",
     `- the load generator (autocannon, one thread) runs on the same ${machine.cpuCount} cores as the server: both compete for CPU, so these are lower bounds for a dedicated server`,
     "",
     formatTable(input.records),

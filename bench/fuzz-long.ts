@@ -48,7 +48,9 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help === true) {
-  process.stdout.write("Usage: npx tsx bench/fuzz-long.ts [--requests N] [--concurrency N] [--seed N]\n");
+  process.stdout.write(
+    "Usage: npx tsx bench/fuzz-long.ts [--requests N] [--concurrency N] [--seed N]\n",
+  );
   process.exit(0);
 }
 const total = Number(args.requests);
@@ -132,7 +134,9 @@ async function main(): Promise<number> {
     let requestErrors = 0;
     let done = 0;
     let next = 0;
-    const samples: Sample[] = [{ done: 0, rssMb: rssMb(running.pid), heapMb: await heapUsedMb(url) }];
+    const samples: Sample[] = [
+      { done: 0, rssMb: rssMb(running.pid), heapMb: await heapUsedMb(url) },
+    ];
     const sampleEvery = Math.max(1, Math.floor(total / SAMPLES));
     let batch: ReturnType<typeof renderFuzzCase>[] = [];
     let batchStart = 0;
@@ -167,7 +171,9 @@ async function main(): Promise<number> {
             text: await response.text(),
           };
           statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-          const problems = checkWebhookAnswer(request, answer, { bodyLimitBytes: BODY_LIMIT_BYTES });
+          const problems = checkWebhookAnswer(request, answer, {
+            bodyLimitBytes: BODY_LIMIT_BYTES,
+          });
           if (problems.length > 0) {
             violationCount += 1;
             if (violations.length < 5) violations.push(`#${index}: ${problems.join("; ")}`);
@@ -187,7 +193,10 @@ async function main(): Promise<number> {
     const seconds = (performance.now() - started) / 1000;
     process.stderr.write("\n");
 
-    const health = await fetch(`${url}/healthz`).then((response) => response.status, () => 0);
+    const health = await fetch(`${url}/healthz`).then(
+      (response) => response.status,
+      () => 0,
+    );
     const body = JSON.stringify(
       assistantRequest({ vapiPhoneNumberId: target.vapiPhoneNumberId, number: target.number }),
     );
@@ -196,13 +205,18 @@ async function main(): Promise<number> {
       headers: { "content-type": "application/json", ...signHmac(body, { secret: HMAC_KEY }) },
       body,
     })
-      .then(async (response) => (await response.json()) as { assistant?: { metadata?: { tenantId?: string } } })
+      .then(
+        async (response) =>
+          (await response.json()) as { assistant?: { metadata?: { tenantId?: string } } },
+      )
       .catch(() => undefined);
     const stillServing = health === 200 && control?.assistant?.metadata?.tenantId === tenant.id;
     const peakRss = running.peakRssMb();
     await running.stop();
     server = undefined;
-    const logLines = (await readFile(join(workDir, "server.log"), "utf8")).split("\n").filter(Boolean);
+    const logLines = (await readFile(join(workDir, "server.log"), "utf8"))
+      .split("\n")
+      .filter(Boolean);
     const errorLines = logLines.filter((line) => {
       try {
         return ((JSON.parse(line) as { level?: number }).level ?? 0) >= 50;
@@ -216,7 +230,10 @@ async function main(): Promise<number> {
     const fiveXx = [...statuses].filter(([status]) => status >= 500).reduce((n, [, c]) => n + c, 0);
     const lines = [
       `fuzz-long: ${total} requests, concurrency ${concurrency}, seed ${seed}, ${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)} req/s)`,
-      `statuses: ${[...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`).join(" ")}`,
+      `statuses: ${[...statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([status, count]) => `${status}×${count}`)
+        .join(" ")}`,
       `5xx: ${fiveXx}; contract violations: ${violationCount}; failed requests: ${requestErrors}; error log lines: ${errorLines.length}; still serving: ${stillServing}`,
       `server RSS MiB: boot ${samples[0]?.rssMb.toFixed(1)}, after ${warm?.done} requests ${warm?.rssMb.toFixed(1)}, end ${last?.rssMb.toFixed(1)}, peak ${peakRss.toFixed(1)}`,
       `server heap used MiB: boot ${samples[0]?.heapMb.toFixed(1)}, after ${warm?.done} ${warm?.heapMb.toFixed(1)}, end ${last?.heapMb.toFixed(1)}`,
@@ -225,7 +242,12 @@ async function main(): Promise<number> {
       ...errorLines.slice(0, 5).map((line) => `  error log: ${line.slice(0, 300)}`),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
-    const ok = fiveXx === 0 && violationCount === 0 && requestErrors === 0 && errorLines.length === 0 && stillServing;
+    const ok =
+      fiveXx === 0 &&
+      violationCount === 0 &&
+      requestErrors === 0 &&
+      errorLines.length === 0 &&
+      stillServing;
     return ok ? 0 : 1;
   } finally {
     await server?.stop();

@@ -43,7 +43,7 @@ export const OffsetQuerySchema = z.object({ offset });
 /** Only same-dashboard paths may be a post-login destination (no open redirect). */
 export function safeNextPath(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
-  if (!/^\/dashboard(\/[^\\]*)?(\?.*)?$/.test(value) || value.startsWith("//")) return undefined;
+  if (!/^\/dashboard(\/[^\\]*)?(\?.*)?$/.test(value) || value.includes("..")) return undefined;
   if (value.startsWith("/dashboard/login") || value.startsWith("/dashboard/logout"))
     return undefined;
   return value.length <= 500 ? value : undefined;

@@ -76,6 +76,9 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
         const attempt = job.attemptsMade + 1;
         const maxAttempts = job.opts.attempts ?? 1;
         const jobId = decodeJobId(job.id ?? "");
+        const jobLog = log.child({ jobId, jobName: job.name, attempt });
+        const started = performance.now();
+        const elapsed = () => Math.round(performance.now() - started);
         running += 1;
         try {
           await runJob(handlers, {
@@ -87,15 +90,27 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
             nextRetryDelayMs: backoffDelayMs(attempt, retry),
             signal:
               signal === undefined ? stopping.signal : AbortSignal.any([stopping.signal, signal]),
-            log: log.child({ jobId, jobName: job.name, attempt }),
+            log: jobLog,
           });
+          jobLog.info({ durationMs: elapsed() }, "job succeeded");
         } catch (error) {
           if (stopping.signal.aborted && token !== undefined) {
             // Interrupted by shutdown: back to the queue now, without counting the attempt.
             await job.moveToDelayed(Date.now(), token);
+            jobLog.info(
+              { durationMs: elapsed() },
+              "job released for another worker: this one is stopping",
+            );
             throw new DelayedError();
           }
-          if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+          const permanent = error instanceof PermanentJobError;
+          if (permanent || attempt >= maxAttempts) {
+            jobLog.error({ err: error, durationMs: elapsed() }, "job failed for good");
+          } else {
+            const retryInMs = backoffDelayMs(attempt, retry);
+            jobLog.warn({ err: error, durationMs: elapsed(), retryInMs }, "job failed; will retry");
+          }
+          if (permanent) throw new UnrecoverableError(error.message);
           throw error;
         } finally {
           running -= 1;
@@ -119,16 +134,14 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
           log.error({ err: error }, "BullMQ worker error (Redis unreachable?)");
         }
       });
-      worker.on("completed", (job) => {
-        log.info({ jobId: decodeJobId(job.id ?? ""), jobName: job.name }, "job succeeded");
-      });
       worker.on("failed", (job, error) => {
-        if (job === undefined || error instanceof DelayedError) return;
-        const fields = { err: error, jobId: decodeJobId(job.id ?? ""), jobName: job.name };
-        const willRetry =
-          !(error instanceof UnrecoverableError) && job.attemptsMade < (job.opts.attempts ?? 1);
-        if (willRetry) log.warn(fields, "job failed; will retry");
-        else log.error(fields, "job failed for good");
+        // Failures inside the processor are logged there; this catches BullMQ's own verdicts.
+        if (job !== undefined && /stalled/i.test(error.message)) {
+          log.error(
+            { err: error, jobId: decodeJobId(job.id ?? ""), jobName: job.name },
+            "job failed for good",
+          );
+        }
       });
 
       return {

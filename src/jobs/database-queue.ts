@@ -95,12 +95,22 @@ export function createDatabaseQueue(options: DatabaseQueueOptions): JobQueue {
       const active = new Map<string, { interrupt: () => void; done: Promise<void> }>();
       let stopping = false;
       let wakeSleeper: (() => void) | undefined;
+      // A wake-up that came while the loop was busy (claiming): the next sleep returns at once.
+      let wakePending = false;
       let lastPollErrorAt = 0;
 
-      const wake = () => wakeSleeper?.();
+      const wake = () => {
+        if (wakeSleeper === undefined) wakePending = true;
+        else wakeSleeper();
+      };
       wakers.add(wake);
       const sleep = (ms: number) =>
         new Promise<void>((resolve) => {
+          if (wakePending) {
+            wakePending = false;
+            resolve();
+            return;
+          }
           const timer = setTimeout(done, ms);
           function done() {
             clearTimeout(timer);

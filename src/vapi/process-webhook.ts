@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import sjson from "secure-json-parse";
 import type { Clock } from "../clock.js";
 import type { WebhookAuthConfig } from "../config.js";
@@ -172,6 +173,8 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
       (childLog ??= request.log.child({ messageType: type, callId, tenantId: tenant?.tenant.id }));
 
     const controller = new AbortController();
+    // One listener per tool call (up to 128 in a message) is expected, not a leak.
+    setMaxListeners(256, controller.signal);
     const onClientGone = () => controller.abort(new Error("client closed the connection"));
     request.signal?.addEventListener("abort", onClientGone, { once: true });
 

@@ -205,6 +205,12 @@ describe.skipIf(!isChromiumAvailable())("dashboard in a real browser", () => {
     expect(await page.locator(`[data-live-list="active"] [data-call-id="${callId}"]`).count()).toBe(
       0,
     );
+    // The headline counts follow too (refreshed every few polls).
+    await expect
+      .poll(() => page.locator('[data-live-stat="leadsToday"]').textContent(), {
+        timeout: LIVE_TIMEOUT_MS,
+      })
+      .toBe("1");
     expect(
       await page.evaluate(() => (globalThis as unknown as { liveMarker?: number }).liveMarker),
     ).toBe(42);

@@ -98,7 +98,12 @@ describe.each(await availableStores())("dashboard over HTTP (%s)", (store) => {
     });
 
     it("never redirects outside the dashboard after sign-in", async () => {
-      for (const next of ["https://evil.example/", "//evil.example/x", "/admin/v1/tenants"]) {
+      for (const next of [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/admin/v1/tenants",
+        "/dashboard/../admin/v1/tenants",
+      ]) {
         const response = await dashboardClient(server).post("/dashboard/login", {
           token: ADMIN_TOKEN,
           next,

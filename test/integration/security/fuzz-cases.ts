@@ -160,10 +160,17 @@ const oddValue: fc.Arbitrary<Json> = fc.oneof(
 );
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("replace"), at: fc.nat(), value: oddValue }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant("replace"), at: fc.nat(), value: oddValue }),
+  },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant("odd-string"), at: fc.nat(), value: stringWithOddUnits }),
+    arbitrary: fc.record({
+      kind: fc.constant("odd-string"),
+      at: fc.nat(),
+      value: stringWithOddUnits,
+    }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("null"), at: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("number-as-string"), at: fc.nat() }) },
@@ -254,7 +261,10 @@ const rawMutation: fc.Arbitrary<RawMutation> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant("truncate"), keepPerMille: fc.integer({ min: 0, max: 999 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant("truncate"),
+      keepPerMille: fc.integer({ min: 0, max: 999 }),
+    }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: "bom" as const }) },
 );
@@ -313,7 +323,10 @@ export function renderFuzzCase(fuzzCase: FuzzCase, target: FuzzTarget, nowMs: nu
       Object.assign(headers, signHmac(body, { secret: `${target.hmacSecret}-not`, timestamp }));
       break;
     case "stale-timestamp":
-      Object.assign(headers, signHmac(body, { secret: target.hmacSecret, timestamp: timestamp - 3600 }));
+      Object.assign(
+        headers,
+        signHmac(body, { secret: target.hmacSecret, timestamp: timestamp - 3600 }),
+      );
       break;
     case "tampered":
       Object.assign(
@@ -514,11 +527,12 @@ function applyMutation(
   if (step.kind === "odd-string") {
     // Only where a string already is (transcripts, names, tool arguments): the value keeps its
     // type and travels further into the handlers and the database.
-    const slot = pick(
-      slotsOf(holder).filter((candidate) => typeof read(candidate) === "string"),
-      step.at,
-    );
-    if (slot !== undefined) write(slot, `${String(read(slot)).slice(0, 20)}${step.value}`);
+    const strings = slotsOf(holder).flatMap((candidate) => {
+      const value = read(candidate);
+      return typeof value === "string" ? [{ slot: candidate, value }] : [];
+    });
+    const chosen = pick(strings, step.at);
+    if (chosen !== undefined) write(chosen.slot, `${chosen.value.slice(0, 20)}${step.value}`);
     return;
   }
   const slot = pick(slotsOf(holder), step.at);
@@ -543,7 +557,10 @@ function applyMutation(
       write(slot, step.unit.repeat(step.repeat));
       return;
     case "huge-array":
-      write(slot, Array.from({ length: step.length }, () => structuredClone(step.item)));
+      write(
+        slot,
+        Array.from({ length: step.length }, () => structuredClone(step.item)),
+      );
       return;
     case "deep": {
       const marker = `__fuzz_deep_${index}__`;

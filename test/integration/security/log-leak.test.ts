@@ -30,7 +30,14 @@ const NOW_MS = Date.parse("2026-11-24T23:30:00Z");
 const SECRET = "leak-test-shared-secret-4f8a1c9e";
 const HMAC_KEY = "leak-test-hmac-key-6b2d7e0a";
 const CALLER = "+61491570156";
-const CALLER_FORMS = ["+61491570156", "61491570156", "0491570156", "0491 570 156", "0491-570-156", "491570156"];
+const CALLER_FORMS = [
+  "+61491570156",
+  "61491570156",
+  "0491570156",
+  "0491 570 156",
+  "0491-570-156",
+  "491570156",
+];
 const CALLER_DIGITS = "491570156";
 const SPOKEN = {
   transcriptLine: "my number is oh four nine one, five seven oh, one five six",
@@ -90,7 +97,11 @@ describe("no personal data or secret in the logs of a whole call at info level",
 
     expect(await send(assistantRequest(parties), "bearer")).toBe(200);
     expect(await send(statusUpdate(parties, "in-progress"), "hmac")).toBe(200);
-    for (const type of ["transcript", 'transcript[transcriptType="final"]', "conversation-update"]) {
+    for (const type of [
+      "transcript",
+      'transcript[transcriptType="final"]',
+      "conversation-update",
+    ]) {
       const message = informationalMessage(type, parties);
       const withSpeech = {
         message: {
@@ -117,7 +128,10 @@ describe("no personal data or secret in the logs of a whole call at info level",
             },
             {
               name: "take_message",
-              args: JSON.stringify({ message: `${SPOKEN.message} on 0491-570-156`, name: SPOKEN.name }),
+              args: JSON.stringify({
+                message: `${SPOKEN.message} on 0491-570-156`,
+                name: SPOKEN.name,
+              }),
             },
             { name: "check_availability", args: { date: "2026-11-26" } },
             {
@@ -133,7 +147,9 @@ describe("no personal data or secret in the logs of a whole call at info level",
         "hmac",
       ),
     ).toBe(200);
-    expect(await send(functionCall(parties, "take_message", { message: SPOKEN.message }), "secret")).toBe(200);
+    expect(
+      await send(functionCall(parties, "take_message", { message: SPOKEN.message }), "secret"),
+    ).toBe(200);
     expect(await send(knowledgeBaseRequest(parties, turns), "bearer")).toBe(200);
     expect(await send(transferDestinationRequest(parties, turns), "hmac")).toBe(200);
     expect(await send(forwardingStatusUpdate(parties), "secret")).toBe(200);
@@ -141,14 +157,24 @@ describe("no personal data or secret in the logs of a whole call at info level",
     report.message.artifact.transcript += `User: ${SPOKEN.transcriptLine}\n`;
     expect(await send(report, "hmac")).toBe(200);
     expect(await send(report, "hmac")).toBe(200); // a retry: logged as a duplicate
-    expect(await send(statusUpdate(parties, "ended", { endedReason: "customer-ended-call" }), "bearer")).toBe(200);
+    expect(
+      await send(statusUpdate(parties, "ended", { endedReason: "customer-ended-call" }), "bearer"),
+    ).toBe(200);
 
     // What a call can also meet: rejected credentials and an invalid message, all carrying
     // the caller's data in the body.
-    expect(await send(toolCalls(parties, [{ name: "take_message", args: { message: SPOKEN.message } }]), "wrong")).toBe(401);
+    expect(
+      await send(
+        toolCalls(parties, [{ name: "take_message", args: { message: SPOKEN.message } }]),
+        "wrong",
+      ),
+    ).toBe(401);
     expect(await send(report, "tampered")).toBe(401);
     expect(
-      await send({ message: { type: "function-call", customer: { number: CALLER }, note: SPOKEN.notes } }, "secret"),
+      await send(
+        { message: { type: "function-call", customer: { number: CALLER }, note: SPOKEN.notes } },
+        "secret",
+      ),
     ).toBe(400);
   });
   afterAll(async () => {
@@ -186,7 +212,11 @@ describe("no personal data or secret in the logs of a whole call at info level",
 
   it("never wrote a secret, a signature sent or a credential header", () => {
     const text = logText();
-    for (const secret of [SECRET, HMAC_KEY, ...sentCredentials.filter((value) => value.length > 12)]) {
+    for (const secret of [
+      SECRET,
+      HMAC_KEY,
+      ...sentCredentials.filter((value) => value.length > 12),
+    ]) {
       expect(text).not.toContain(secret);
     }
     // Header names never appear (the canonical line's `auth: "bearer"` names the method only).

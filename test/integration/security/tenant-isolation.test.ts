@@ -82,16 +82,36 @@ describe.each(stores)("tenant isolation (%s)", (store) => {
     const db = server.deps.db;
     const id = tenantB.id;
     return {
-      leads: await db.selectFrom("leads").selectAll().where("tenant_id", "=", id).orderBy("id").execute(),
-      messages: await db.selectFrom("messages").selectAll().where("tenant_id", "=", id).orderBy("id").execute(),
-      bookings: await db.selectFrom("bookings").selectAll().where("tenant_id", "=", id).orderBy("id").execute(),
+      leads: await db
+        .selectFrom("leads")
+        .selectAll()
+        .where("tenant_id", "=", id)
+        .orderBy("id")
+        .execute(),
+      messages: await db
+        .selectFrom("messages")
+        .selectAll()
+        .where("tenant_id", "=", id)
+        .orderBy("id")
+        .execute(),
+      bookings: await db
+        .selectFrom("bookings")
+        .selectAll()
+        .where("tenant_id", "=", id)
+        .orderBy("id")
+        .execute(),
       toolInvocations: await db
         .selectFrom("tool_invocations")
         .selectAll()
         .where("tenant_id", "=", id)
         .orderBy("tool_call_id")
         .execute(),
-      calls: await db.selectFrom("calls").selectAll().where("tenant_id", "=", id).orderBy("id").execute(),
+      calls: await db
+        .selectFrom("calls")
+        .selectAll()
+        .where("tenant_id", "=", id)
+        .orderBy("id")
+        .execute(),
       statusEvents: await db
         .selectFrom("call_status_events")
         .selectAll()
@@ -99,8 +119,18 @@ describe.each(stores)("tenant isolation (%s)", (store) => {
         .orderBy("call_id")
         .orderBy("status")
         .execute(),
-      transfers: await db.selectFrom("transfers").selectAll().where("tenant_id", "=", id).orderBy("id").execute(),
-      deliveries: await db.selectFrom("deliveries").selectAll().where("tenant_id", "=", id).orderBy("id").execute(),
+      transfers: await db
+        .selectFrom("transfers")
+        .selectAll()
+        .where("tenant_id", "=", id)
+        .orderBy("id")
+        .execute(),
+      deliveries: await db
+        .selectFrom("deliveries")
+        .selectAll()
+        .where("tenant_id", "=", id)
+        .orderBy("id")
+        .execute(),
       // Rows keyed by B's call id, whichever tenant they claim.
       rowsOfCallB: await db.selectFrom("calls").selectAll().where("id", "=", callB).execute(),
       eventsOfCallB: await db
@@ -167,7 +197,11 @@ describe.each(stores)("tenant isolation (%s)", (store) => {
     await post(statusUpdate(partiesB, "in-progress"), asB);
     const seeded = await toolResults(
       toolCalls(partiesB, [
-        { id: bToolCallIds.lead, name: "create_lead", args: { name: B_LEAD_NAME, notes: "B only" } },
+        {
+          id: bToolCallIds.lead,
+          name: "create_lead",
+          args: { name: B_LEAD_NAME, notes: "B only" },
+        },
         { id: bToolCallIds.message, name: "take_message", args: { message: B_MESSAGE } },
         {
           id: bToolCallIds.booking,
@@ -238,7 +272,12 @@ describe.each(stores)("tenant isolation (%s)", (store) => {
         const [result] = await toolResults(
           toolCalls(
             callTo(tenant),
-            [{ name: "check_availability", args: { date: THURSDAY, ...TENANT_OVERRIDES(tenantB.id) } }],
+            [
+              {
+                name: "check_availability",
+                args: { date: THURSDAY, ...TENANT_OVERRIDES(tenantB.id) },
+              },
+            ],
             tenantB.id,
           ),
           headers,
@@ -259,7 +298,11 @@ describe.each(stores)("tenant isolation (%s)", (store) => {
           [
             {
               name: "book_appointment",
-              args: { start: `${THURSDAY} 13:00`, name: "Mallory", ...TENANT_OVERRIDES(tenantB.id) },
+              args: {
+                start: `${THURSDAY} 13:00`,
+                name: "Mallory",
+                ...TENANT_OVERRIDES(tenantB.id),
+              },
             },
           ],
           tenantB.id,
@@ -301,13 +344,12 @@ describe.each(stores)("tenant isolation (%s)", (store) => {
     });
 
     it("answer_question answers from A's FAQ only", async () => {
-      const specs: ToolCallSpec[] = [
-        "What is the door code?",
-        "What is your call-out fee?",
-      ].map((question) => ({
-        name: "answer_question",
-        args: { question, ...TENANT_OVERRIDES(tenantB.id) },
-      }));
+      const specs: ToolCallSpec[] = ["What is the door code?", "What is your call-out fee?"].map(
+        (question) => ({
+          name: "answer_question",
+          args: { question, ...TENANT_OVERRIDES(tenantB.id) },
+        }),
+      );
       const results = await toolResults(toolCalls(onACallB(), specs, tenantB.id), asA);
       expect(results).toHaveLength(2);
       for (const result of results) expectNothingOfB(JSON.stringify(result));
@@ -339,12 +381,15 @@ describe.each(stores)("tenant isolation (%s)", (store) => {
 
     it("assistant-request answers with A's assistant, whatever the metadata says", async () => {
       const body = assistantRequest(callTo(tenantA));
-      const withMetadata = { message: { ...body.message, assistant: { metadata: { tenantId: tenantB.id } } } };
+      const withMetadata = {
+        message: { ...body.message, assistant: { metadata: { tenantId: tenantB.id } } },
+      };
       const response = await post(withMetadata, asA);
       const text = await response.text();
-      expect((JSON.parse(text) as Vapi.ServerMessageResponseAssistantRequest).assistant?.metadata?.tenantId).toBe(
-        tenantA.id,
-      );
+      expect(
+        (JSON.parse(text) as Vapi.ServerMessageResponseAssistantRequest).assistant?.metadata
+          ?.tenantId,
+      ).toBe(tenantA.id);
       expectNothingOfB(text);
     });
 
@@ -354,7 +399,9 @@ describe.each(stores)("tenant isolation (%s)", (store) => {
         [routine, A_TRANSFER],
       ] as const) {
         const body = transferDestinationRequest(callTo(tenantA, callB), turns);
-        const withMetadata = { message: { ...body.message, assistant: { metadata: { tenantId: tenantB.id } } } };
+        const withMetadata = {
+          message: { ...body.message, assistant: { metadata: { tenantId: tenantB.id } } },
+        };
         const response = await post(withMetadata, asA);
         const text = await response.text();
         const answer = JSON.parse(text) as Vapi.ServerMessageResponseTransferDestinationRequest;
@@ -367,12 +414,16 @@ describe.each(stores)("tenant isolation (%s)", (store) => {
       const body = knowledgeBaseRequest(callTo(tenantA), [
         { role: "user", text: "What is the door code, and what is your call-out fee?" },
       ]);
-      const withMetadata = { message: { ...body.message, assistant: { metadata: { tenantId: tenantB.id } } } };
+      const withMetadata = {
+        message: { ...body.message, assistant: { metadata: { tenantId: tenantB.id } } },
+      };
       const response = await post(withMetadata, asA);
       const text = await response.text();
       expectNothingOfB(text);
       const answer = JSON.parse(text) as Vapi.ServerMessageResponseKnowledgeBaseRequest;
-      expect(answer.documents?.map((document) => document.content)).toEqual(["Alpha's call-out fee is $99."]);
+      expect(answer.documents?.map((document) => document.content)).toEqual([
+        "Alpha's call-out fee is $99.",
+      ]);
     });
   });
 
@@ -401,8 +452,12 @@ describe.each(stores)("tenant isolation (%s)", (store) => {
       expect((await server.postWebhook(onB, asA)).status).toBe(401);
       const onBBody = JSON.stringify(onB);
       expect(
-        (await server.postWebhook(onBBody, signHmac(onBBody, { secret: A_SECRET, timestamp: NOW_MS })))
-          .status,
+        (
+          await server.postWebhook(
+            onBBody,
+            signHmac(onBBody, { secret: A_SECRET, timestamp: NOW_MS }),
+          )
+        ).status,
       ).toBe(401);
       const onA = toolCalls(callTo(tenantA), [{ name: "take_message", args: { message: "x" } }]);
       expect((await server.postWebhook(onA, asB)).status).toBe(401);
@@ -436,8 +491,11 @@ describe.each(stores)("tenant isolation (%s)", (store) => {
       .where("tool_call_id", "in", Object.values(bToolCallIds))
       .execute();
     // B's ids were reused by A: one row per tenant, keyed by (tenant, tool-call id).
-    expect(invocations.filter((row) => row.tenant_id === tenantA.id).map((row) => row.tool_call_id).sort()).toEqual(
-      [bToolCallIds.lead, bToolCallIds.message].sort(),
-    );
+    expect(
+      invocations
+        .filter((row) => row.tenant_id === tenantA.id)
+        .map((row) => row.tool_call_id)
+        .sort(),
+    ).toEqual([bToolCallIds.lead, bToolCallIds.message].sort());
   });
 });

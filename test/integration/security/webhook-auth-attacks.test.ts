@@ -65,11 +65,7 @@ describe("webhook authentication under attack", () => {
   });
 
   const messagesOf = (tenant: Tenant) =>
-    server.deps.db
-      .selectFrom("messages")
-      .selectAll()
-      .where("tenant_id", "=", tenant.id)
-      .execute();
+    server.deps.db.selectFrom("messages").selectAll().where("tenant_id", "=", tenant.id).execute();
 
   async function expectRejected(response: Response, reason?: string): Promise<void> {
     expect(response.status).toBe(401);
@@ -79,7 +75,9 @@ describe("webhook authentication under attack", () => {
       error: { code: "UNAUTHORIZED", message: expect.any(String), requestId },
     });
     if (reason !== undefined) {
-      const line = server.logs.find((entry) => entry.reqId === requestId && entry.msg === "vapi webhook");
+      const line = server.logs.find(
+        (entry) => entry.reqId === requestId && entry.msg === "vapi webhook",
+      );
       expect(line?.authFailure).toBe(reason);
     }
   }
@@ -93,7 +91,10 @@ describe("webhook authentication under attack", () => {
       ["an empty X-Vapi-Secret", { "x-vapi-secret": "" }],
       ["a blank X-Vapi-Secret", { "x-vapi-secret": "   " }],
       ["Authorization: Bearer with no token", { authorization: "Bearer" }],
-      ["Authorization: Basic with the secret", { authorization: `Basic ${btoa(`vapi:${SECRET}`)}` }],
+      [
+        "Authorization: Basic with the secret",
+        { authorization: `Basic ${btoa(`vapi:${SECRET}`)}` },
+      ],
       ["the secret with no scheme", { authorization: SECRET }],
       ["the secret run into the scheme", { authorization: `Bearer${SECRET}` }],
       ["another scheme", { authorization: `Token ${SECRET}` }],
@@ -142,7 +143,10 @@ describe("webhook authentication under attack", () => {
 
     it("does not take the secret from the HMAC headers", async () => {
       await expectRejected(
-        await server.postWebhook(attackBody, { "x-signature": SECRET, "x-timestamp": String(NOW_S) }),
+        await server.postWebhook(attackBody, {
+          "x-signature": SECRET,
+          "x-timestamp": String(NOW_S),
+        }),
         "signature-malformed",
       );
     });
@@ -158,7 +162,10 @@ describe("webhook authentication under attack", () => {
         await server.postWebhook(attackBody.replace("Mallory", "Mallorz"), headers),
         "signature-mismatch",
       );
-      await expectRejected(await server.postWebhook(`${attackBody} `, headers), "signature-mismatch");
+      await expectRejected(
+        await server.postWebhook(`${attackBody} `, headers),
+        "signature-mismatch",
+      );
     });
 
     it("rejects a signature with one hex digit changed, first or last", async () => {
@@ -192,7 +199,10 @@ describe("webhook authentication under attack", () => {
     it("rejects a new timestamp on an old signature", async () => {
       const { "x-signature": signature = "" } = hmacFor(attackBody, { timestamp: NOW_S - 10 });
       await expectRejected(
-        await server.postWebhook(attackBody, { "x-signature": signature, "x-timestamp": String(NOW_S) }),
+        await server.postWebhook(attackBody, {
+          "x-signature": signature,
+          "x-timestamp": String(NOW_S),
+        }),
         "signature-mismatch",
       );
     });
@@ -200,7 +210,10 @@ describe("webhook authentication under attack", () => {
     it("rejects an HMAC of the body alone, without the timestamp prefix", async () => {
       const bodyOnly = createHmac("sha256", HMAC_KEY).update(attackBody).digest("hex");
       await expectRejected(
-        await server.postWebhook(attackBody, { "x-signature": bodyOnly, "x-timestamp": String(NOW_S) }),
+        await server.postWebhook(attackBody, {
+          "x-signature": bodyOnly,
+          "x-timestamp": String(NOW_S),
+        }),
         "signature-mismatch",
       );
     });
@@ -286,7 +299,11 @@ describe("webhook authentication under attack", () => {
 
     it("rejects A's key on a web call (no number) whose metadata names B", async () => {
       const body = JSON.stringify(
-        toolCalls({}, [{ name: "take_message", args: { message: "Attacker was here" } }], tenantB.id),
+        toolCalls(
+          {},
+          [{ name: "take_message", args: { message: "Attacker was here" } }],
+          tenantB.id,
+        ),
       );
       await expectRejected(await server.postWebhook(body, { "x-vapi-secret": A_SECRET }));
     });
@@ -315,15 +332,23 @@ describe("webhook authentication under attack", () => {
         expect((await server.postWebhook(okBody(), { authorization: value })).status).toBe(200);
       }
       await expectRejected(
-        await server.postWebhook(attackBody, { "x-vapi-secret": `${SECRET.slice(0, 5)}\t${SECRET.slice(5)}` }),
+        await server.postWebhook(attackBody, {
+          "x-vapi-secret": `${SECRET.slice(0, 5)}\t${SECRET.slice(5)}`,
+        }),
         "secret-mismatch",
       );
     });
 
     it("rejects a repeated X-Vapi-Secret, even when one copy is right", async () => {
       // Node joins repeated custom headers with ", ", so the value compared is "a, b".
-      for (const values of [["wrong", SECRET], [SECRET, "wrong"], [SECRET, SECRET]]) {
-        const answer = await postWithHeaderLines(server.url, attackBody, { "x-vapi-secret": values });
+      for (const values of [
+        ["wrong", SECRET],
+        [SECRET, "wrong"],
+        [SECRET, SECRET],
+      ]) {
+        const answer = await postWithHeaderLines(server.url, attackBody, {
+          "x-vapi-secret": values,
+        });
         expect(answer.status, values.join(" | ")).toBe(401);
       }
     });
@@ -363,7 +388,10 @@ describe("webhook authentication under attack", () => {
       `${headerLines}Content-Length: 2\r\n\r\n{}`;
 
     it("answers one 20 KB credential header with 431 and closes the connection", async () => {
-      const answer = await rawExchange(server.url, request(`X-Vapi-Secret: ${"a".repeat(20_000)}\r\n`));
+      const answer = await rawExchange(
+        server.url,
+        request(`X-Vapi-Secret: ${"a".repeat(20_000)}\r\n`),
+      );
       expect(answer).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
       const body = answer.slice(answer.indexOf("\r\n\r\n") + 4);
       expect(JSON.parse(body)).toEqual({
@@ -374,7 +402,9 @@ describe("webhook authentication under attack", () => {
     });
 
     it("answers many small headers adding up past the limit with 431", async () => {
-      const lines = Array.from({ length: 800 }, (_, i) => `X-Pad-${i}: ${"p".repeat(20)}\r\n`).join("");
+      const lines = Array.from({ length: 800 }, (_, i) => `X-Pad-${i}: ${"p".repeat(20)}\r\n`).join(
+        "",
+      );
       expect(await rawExchange(server.url, request(lines))).toMatch(/^HTTP\/1\.1 431 /);
     });
 

@@ -76,7 +76,9 @@ export function checkWebhookAnswer(
   }
 
   if (verdict.kind !== "process") {
-    fail(`expected ${verdict.kind === "rejection" ? verdict.code : "BAD_JSON or INVALID_PAYLOAD"}, got 200`);
+    fail(
+      `expected ${verdict.kind === "rejection" ? verdict.code : "BAD_JSON or INVALID_PAYLOAD"}, got 200`,
+    );
     return problems;
   }
   const type = verdict.message.type as string;
@@ -157,7 +159,11 @@ function checkAnswerShape(
       // A transient assistant, a saved one (with per-call overrides), or a spoken error.
       if (!["assistant", "assistantId", "assistantId,assistantOverrides", "error"].includes(keys)) {
         fail(`assistant-request keys ${keys}`);
-      } else if (keys === "assistant" ? !isRecord(body.assistant) : typeof body[keys.split(",")[0] ?? ""] !== "string") {
+      } else if (
+        keys === "assistant"
+          ? !isRecord(body.assistant)
+          : typeof body[keys.split(",")[0] ?? ""] !== "string"
+      ) {
         fail(`assistant-request answer ${JSON.stringify(body).slice(0, 200)}`);
       }
       return;

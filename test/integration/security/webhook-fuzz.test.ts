@@ -67,38 +67,44 @@ describe.each(stores)("webhook fuzzing (%s)", (store) => {
     await server.close();
   });
 
-  it("answers every generated webhook within the documented contract", { timeout: 120_000 }, async () => {
-    await fc.assert(
-      fc.asyncProperty(fuzzCaseArbitrary(), async (fuzzCase) => {
-        const request = renderFuzzCase(fuzzCase, target, Date.now());
-        const response = await fetch(`${server.url}/vapi/webhook`, {
-          method: "POST",
-          headers: request.headers,
-          body: request.body,
-        });
-        const answer = {
-          status: response.status,
-          contentType: response.headers.get("content-type"),
-          requestId: response.headers.get("x-request-id"),
-          text: await response.text(),
-        };
-        expect(checkWebhookAnswer(request, answer, { bodyLimitBytes: BODY_LIMIT_BYTES })).toEqual([]);
-        expect(ownNames()).toEqual(prototypeNamesBefore);
-        expect(({} as Record<string, unknown>)[POLLUTION_MARKER]).toBeUndefined();
-        expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
-        expect(({} as Record<string, unknown>).tenantId).toBeUndefined();
+  it(
+    "answers every generated webhook within the documented contract",
+    { timeout: 120_000 },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fuzzCaseArbitrary(), async (fuzzCase) => {
+          const request = renderFuzzCase(fuzzCase, target, Date.now());
+          const response = await fetch(`${server.url}/vapi/webhook`, {
+            method: "POST",
+            headers: request.headers,
+            body: request.body,
+          });
+          const answer = {
+            status: response.status,
+            contentType: response.headers.get("content-type"),
+            requestId: response.headers.get("x-request-id"),
+            text: await response.text(),
+          };
+          expect(checkWebhookAnswer(request, answer, { bodyLimitBytes: BODY_LIMIT_BYTES })).toEqual(
+            [],
+          );
+          expect(ownNames()).toEqual(prototypeNamesBefore);
+          expect(({} as Record<string, unknown>)[POLLUTION_MARKER]).toBeUndefined();
+          expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+          expect(({} as Record<string, unknown>).tenantId).toBeUndefined();
 
-        tally.runs += 1;
-        tally.byStatus.set(answer.status, (tally.byStatus.get(answer.status) ?? 0) + 1);
-        if (answer.status === 200) {
-          tally.ok += 1;
-          const results = (JSON.parse(answer.text) as { results?: unknown[] }).results;
-          tally.toolResults += results?.length ?? 0;
-        }
-      }),
-      { numRuns: runsFor(store), ...(seed === undefined ? {} : { seed }) },
-    );
-  });
+          tally.runs += 1;
+          tally.byStatus.set(answer.status, (tally.byStatus.get(answer.status) ?? 0) + 1);
+          if (answer.status === 200) {
+            tally.ok += 1;
+            const results = (JSON.parse(answer.text) as { results?: unknown[] }).results;
+            tally.toolResults += results?.length ?? 0;
+          }
+        }),
+        { numRuns: runsFor(store), ...(seed === undefined ? {} : { seed }) },
+      );
+    },
+  );
 
   it("reached the handlers, not just the front door (the fuzzer is not vacuous)", () => {
     expect(tally.runs).toBe(runsFor(store));
@@ -120,7 +126,9 @@ describe.each(stores)("webhook fuzzing (%s)", (store) => {
 
   it("logged no error: nothing threw on the way to an answer", () => {
     const errors = server.logs.filter((line) => (line.level as number) >= 50);
-    expect(errors.map((line) => `${String(line.msg)}: ${JSON.stringify(line.err ?? {}).slice(0, 300)}`)).toEqual([]);
+    expect(
+      errors.map((line) => `${String(line.msg)}: ${JSON.stringify(line.err ?? {}).slice(0, 300)}`),
+    ).toEqual([]);
   });
 });
 
@@ -133,7 +141,10 @@ describe("the answerable-call oracle", () => {
       }),
     ).toEqual(["a", "b"]);
     expect(
-      answerableToolCallIds({ toolCallList: [], toolWithToolCallList: [{ toolCall: { id: "c" } }, {}] }),
+      answerableToolCallIds({
+        toolCallList: [],
+        toolWithToolCallList: [{ toolCall: { id: "c" } }, {}],
+      }),
     ).toEqual(["c"]);
     expect(answerableToolCallIds({ toolCalls: [{ id: "d" }] })).toEqual(["d"]);
   });
