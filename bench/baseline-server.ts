@@ -7,7 +7,7 @@
 import process from "node:process";
 import Fastify from "fastify";
 
-const FAQ = Array.from({ length: 12 }, (_, index) => ({
+const FAQ = Array.from({ length: 16 }, (_, index) => ({
   question: `Frequently asked question number ${index + 1} about call-out fees and areas?`,
   answer: `Answer ${index + 1}: our standard call-out fee is $99 including GST, covering travel and the first 15 minutes on site.`,
 }));

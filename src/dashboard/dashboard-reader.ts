@@ -239,31 +239,36 @@ export function createDashboardReader(db: Kysely<Database>, clock: Clock): Dashb
     leadService: row.lead_service,
   });
 
-  async function toLive(rows: CallsQueryRow[], tenantId: string | undefined): Promise<LiveCall[]> {
+  async function toLive(rows: CallsQueryRow[]): Promise<LiveCall[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((row) => row.id);
-    let tools = db
+    // Filtering by the owning tenants too lets the (tenant_id, call_id) indexes serve these, and
+    // keeps another tenant's rows out even if a call id were ever reused.
+    const owners = [...new Set(rows.map((row) => row.tenant_id))];
+    const tools = db
       .selectFrom("tool_invocations")
-      .select(["call_id", "tool_name", "created_at"])
+      .select(["call_id", "tenant_id", "tool_name", "created_at"])
+      .where("tenant_id", "in", owners)
       .where("call_id", "in", ids)
       .orderBy("created_at");
-    let transfers = db
+    const transfers = db
       .selectFrom("transfers")
-      .select(["call_id", "destination_number"])
+      .select(["call_id", "tenant_id", "destination_number"])
+      .where("tenant_id", "in", owners)
       .where("call_id", "in", ids);
-    if (tenantId !== undefined) {
-      tools = tools.where("tenant_id", "=", tenantId);
-      transfers = transfers.where("tenant_id", "=", tenantId);
-    }
     const [toolRows, transferRows] = await Promise.all([tools.execute(), transfers.execute()]);
     return rows.map((row) => {
-      const own = toolRows.filter((tool) => tool.call_id === row.id);
+      const own = toolRows.filter(
+        (tool) => tool.call_id === row.id && tool.tenant_id === row.tenant_id,
+      );
       return {
         ...toItem(row),
         toolCount: own.length,
         lastTool: own.at(-1)?.tool_name ?? null,
         transferredTo:
-          transferRows.find((transfer) => transfer.call_id === row.id)?.destination_number ?? null,
+          transferRows.find(
+            (transfer) => transfer.call_id === row.id && transfer.tenant_id === row.tenant_id,
+          )?.destination_number ?? null,
       };
     });
   }
@@ -580,8 +585,8 @@ export function createDashboardReader(db: Kysely<Database>, clock: Clock): Dashb
       }
       const [activeRows, recentRows] = await Promise.all([active.execute(), recent.execute()]);
       const [activeCalls, recentCalls] = await Promise.all([
-        toLive(activeRows, tenantId),
-        toLive(recentRows, tenantId),
+        toLive(activeRows),
+        toLive(recentRows),
       ]);
       return { active: activeCalls, recent: recentCalls };
     },

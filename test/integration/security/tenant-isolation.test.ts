@@ -18,6 +18,11 @@ import { createTenant } from "../../helpers/factories.js";
 import { signHmac } from "../../helpers/sign.js";
 import { startTestServer, type TestServer } from "../../helpers/start-server.js";
 import { availableStores } from "../../helpers/test-database.js";
+import {
+  dashboardClient,
+  readLiveEvents,
+  type DashboardClient,
+} from "../dashboard/dashboard-client.js";
 
 /*
  * One suite proving that tenant A's calls and credentials can neither read nor change tenant B's
@@ -31,8 +36,8 @@ import { availableStores } from "../../helpers/test-database.js";
  *
  * The admin API (/admin/v1) has one global ADMIN_TOKEN: per-tenant scoping is not a feature
  * there, so the only isolation property is that no tenant credential opens it (checked below).
- * The dashboard (src/dashboard, with per-tenant read-only tokens) is not mounted by buildApp yet,
- * so it has nothing to test through the front door.
+ * The dashboard has per-tenant read-only access tokens: signed in with A's, nothing of B can be
+ * read (pages, records, calls, the live stream) or changed, and no webhook key signs in.
  */
 
 // Wednesday 25 November 2026, 10:30 in Sydney: open, and Thursday is bookable.
@@ -469,6 +474,85 @@ describe.each(stores)("tenant isolation (%s)", (store) => {
           headers: { authorization: `Bearer ${token}` },
         });
         expect(response.status).toBe(401);
+      }
+    });
+  });
+
+  describe("the dashboard, signed in with A's read-only access token", () => {
+    let viewer: DashboardClient;
+
+    beforeAll(async () => {
+      const admin = dashboardClient(server);
+      expect((await admin.signIn(ADMIN_TOKEN)).status).toBe(303);
+      const issued = await admin.post(`/dashboard/tenants/${tenantA.id}/access-tokens`, {
+        _csrf: await admin.csrf(),
+        ttlDays: "7",
+      });
+      const token = /id="issued-token" readonly value="([^"]+)"/.exec(issued.text)?.[1];
+      expect(token).toMatch(/^fdt1\./);
+      viewer = dashboardClient(server);
+      expect((await viewer.signIn(token ?? "")).status).toBe(303);
+    });
+
+    it("cannot open B's pages, records or call", async () => {
+      for (const path of [
+        `/dashboard/tenants/${tenantB.id}`,
+        `/dashboard/tenants/${tenantB.id}/leads`,
+        `/dashboard/tenants/${tenantB.id}/bookings`,
+        `/dashboard/tenants/${tenantB.id}/messages`,
+        `/dashboard/tenants/${tenantB.id}/edit`,
+        `/dashboard/tenants/${tenantB.id}/document`,
+        `/dashboard/calls/${callB}`,
+      ]) {
+        const page = await viewer.get(path);
+        expect([403, 404], path).toContain(page.status);
+        expectNothingOfB(page.text);
+      }
+    });
+
+    it("sees only A in the call list, its own records and the live view, whatever it asks for", async () => {
+      for (const path of [
+        `/dashboard/calls?tenant=${tenantB.id}`,
+        "/dashboard/calls",
+        "/dashboard",
+        `/dashboard/tenants/${tenantA.id}/leads`,
+        `/dashboard/tenants/${tenantA.id}/messages`,
+        `/dashboard/tenants/${tenantA.id}/bookings`,
+      ]) {
+        const page = await viewer.get(path);
+        expect(page.status, path).toBe(200);
+        expectNothingOfB(page.text);
+      }
+      expect((await viewer.get(`/dashboard/tenants/${tenantA.id}/leads`)).text).toContain(
+        "Mallory",
+      );
+      const events = await readLiveEvents(server, viewer.cookie ?? "", () => true, 3000);
+      expect(events.length).toBeGreaterThan(0);
+      for (const event of events) {
+        expect([...event.order.active, ...event.order.recent]).not.toContain(callB);
+        expectNothingOfB(JSON.stringify(event.cards));
+      }
+    });
+
+    it("cannot change B or mint a token for B", async () => {
+      const csrf = await viewer.csrf();
+      const edit = await viewer.post(`/dashboard/tenants/${tenantB.id}/edit`, {
+        _csrf: csrf,
+        version: "1",
+        name: "Taken over",
+      });
+      expect([403, 404]).toContain(edit.status);
+      const token = await viewer.post(`/dashboard/tenants/${tenantB.id}/access-tokens`, {
+        _csrf: csrf,
+        ttlDays: "7",
+      });
+      expect([403, 404]).toContain(token.status);
+      expect(token.text).not.toMatch(/fdt1\./);
+    });
+
+    it("does not accept a tenant's webhook key as a sign-in token", async () => {
+      for (const secret of [A_SECRET, B_SECRET, B_HMAC]) {
+        expect((await dashboardClient(server).signIn(secret)).status).toBe(401);
       }
     });
   });
