@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { release, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { format as formatWithPrettier, resolveConfig as resolvePrettierConfig } from "prettier";
 import { parse as parseYaml } from "yaml";
 import { summarizeCpuProfile } from "./cpu-profile-top.js";
 import {
@@ -231,7 +232,12 @@ async function main(): Promise<number> {
       (options.isStandardRun ? "bench/results/latest.md" : "bench/results/last-partial.md.tmp"),
   );
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, report);
+  // Formatted like every other file in the repository, so `prettier --check .` stays clean.
+  const prettierOptions = (await resolvePrettierConfig(out)) ?? {};
+  await writeFile(
+    out,
+    await formatWithPrettier(report, { ...prettierOptions, parser: "markdown" }),
+  );
 
   process.stdout.write(
     `\n${formatTable(records)}\n\nreport written to ${relative(process.cwd(), out)}\n`,
