@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { withTimeout } from "../../with-timeout.js";
 
 export interface ReadinessCheck {
   name: string;
@@ -41,16 +42,3 @@ export async function healthRoutes(
   });
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -8,6 +8,7 @@ import {
 import type { Tenant } from "../../tenants/tenant-document.js";
 import { renderAssistantResponse } from "../build-assistant.js";
 import type { MessageHandler } from "../router.js";
+import { withTimeout } from "../../with-timeout.js";
 
 export interface FallbackSettings {
   /** A saved Vapi assistant to use when the tenant is unknown or we run out of time. */
@@ -28,21 +29,6 @@ export function fallbackAssistantResponse(
 // A slow or unreachable database must not cost the caller their assistant: the history is
 // skipped after this long, well inside ASSISTANT_REQUEST_BUDGET_MS.
 const RETURNING_CALLER_WAIT_MS = 250;
-
-async function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    work.catch(() => undefined);
-  }
-}
 
 /**
  * Answers with the tenant's precomputed assistant plus this call's context: local time, open or
@@ -76,7 +62,7 @@ export function createAssistantRequestHandler(
     let callContext = describeNow(ctx.tenant.tenant, ctx.tenant.version, ctx.clock.now());
     if (ctx.callerNumber !== undefined) {
       try {
-        const returning = await withinMs(
+        const returning = await withTimeout(
           findReturningCaller(tenant.id, ctx.callerNumber, ctx.callId),
           RETURNING_CALLER_WAIT_MS,
         );
