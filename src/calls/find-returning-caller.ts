@@ -74,11 +74,12 @@ function clip(text: string, max: number): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
+/** Answers synchronously from its cache, and with a promise when it has to ask the database. */
 export type ReturningCallerLookup = (
   tenantId: string,
   callerNumber: string,
   currentCallId: string | undefined,
-) => Promise<ReturningCaller | undefined>;
+) => ReturningCaller | undefined | Promise<ReturningCaller | undefined>;
 
 // A caller who rings twice within half a minute gets the same answer without a second query;
 // anything they did in between is at most this old in the prompt.
@@ -87,12 +88,15 @@ const RETURNING_CALLER_TTL_MS = 30_000;
 /** findReturningCaller behind a small in-process cache keyed by tenant and caller. */
 export function createReturningCallerLookup(db: Kysely<Database>, maxEntries = 10_000): ReturningCallerLookup {
   const cache = new LRUCache<string, { value: ReturningCaller | null }>({ max: maxEntries, ttl: RETURNING_CALLER_TTL_MS });
-  return async (tenantId, callerNumber, currentCallId) => {
-    const key = `${tenantId}\u0000${callerNumber}`;
-    const hit = cache.get(key);
-    if (hit !== undefined) return hit.value ?? undefined;
+  const load = async (key: string, tenantId: string, callerNumber: string, currentCallId: string | undefined) => {
     const value = await findReturningCaller(db, tenantId, callerNumber, currentCallId);
     cache.set(key, { value: value ?? null });
     return value;
+  };
+  return (tenantId, callerNumber, currentCallId) => {
+    const key = `${tenantId}\u0000${callerNumber}`;
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit.value ?? undefined;
+    return load(key, tenantId, callerNumber, currentCallId);
   };
 }

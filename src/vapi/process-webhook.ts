@@ -172,10 +172,25 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     const getLog = (): Logger =>
       (childLog ??= request.log.child({ messageType: type, callId, tenantId: tenant?.tenant.id }));
 
-    const controller = new AbortController();
-    // One listener per tool call (up to 128 in a message) is expected, not a leak.
-    setMaxListeners(256, controller.signal);
-    const onClientGone = () => controller.abort(new Error("client closed the connection"));
+    // Created on first use: most handlers (the assistant-request hot path among them) never
+    // look at the signal, and an AbortController with its listeners is a measurable part of
+    // such a request's cost.
+    let controller: AbortController | undefined;
+    let abortReason: Error | undefined;
+    const abortWork = (reason: Error): void => {
+      abortReason ??= reason;
+      if (controller !== undefined && !controller.signal.aborted) controller.abort(abortReason);
+    };
+    const getController = (): AbortController => {
+      if (controller === undefined) {
+        controller = new AbortController();
+        // One listener per tool call (up to 128 in a message) is expected, not a leak.
+        setMaxListeners(256, controller.signal);
+        if (abortReason !== undefined) controller.abort(abortReason);
+      }
+      return controller;
+    };
+    const onClientGone = () => abortWork(new Error("client closed the connection"));
     request.signal?.addEventListener("abort", onClientGone, { once: true });
 
     const annotations: Record<string, unknown> = {};
@@ -188,7 +203,9 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
         return getLog();
       },
       clock: deps.clock,
-      signal: controller.signal,
+      get signal() {
+        return getController().signal;
+      },
       annotate: (fields) => Object.assign(annotations, fields),
     };
 
@@ -196,7 +213,7 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
       if (lookupError !== undefined) throw lookupError instanceof Error ? lookupError : new Error("tenant lookup failed", { cause: lookupError });
       if (lookup?.tier === "timeout") throw new BudgetExceeded("tenant lookup missed the deadline");
       const remainingMs = deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - deps.clock.now());
-      const result = await withBudget(deps.router.dispatch(knownType, message, ctx), remainingMs, controller);
+      const result = await withBudget(deps.router.dispatch(knownType, message, ctx), remainingMs, abortWork);
       Object.assign(summary, annotations);
       summary.outcome ??= annotations.outcome ?? (result.handled ? "handled" : "acknowledged");
       return okResponse(result.response, summary);
@@ -223,7 +240,8 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
       return errorResponse(appError, request.requestId, summary);
     } finally {
       request.signal?.removeEventListener("abort", onClientGone);
-      controller.abort(new Error("webhook finished"));
+      // Work a handler started and left running (a failed sibling tool call) stops here.
+      abortWork(WEBHOOK_FINISHED);
     }
   };
 }
@@ -284,17 +302,20 @@ function replaceNulCharacters(value: unknown): unknown {
 
 class BudgetExceeded extends Error {}
 
+// One shared reason (an Error per request would capture a stack trace per request).
+const WEBHOOK_FINISHED = new Error("webhook finished");
+
 async function withBudget<T>(
   work: Promise<T>,
   budgetMs: number | undefined,
-  controller: AbortController,
+  abortWork: (reason: Error) => void,
 ): Promise<T> {
   if (budgetMs === undefined) return work;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const error = new BudgetExceeded(`budget of ${budgetMs} ms exceeded`);
-      controller.abort(error);
+      abortWork(error);
       reject(error);
     }, budgetMs);
   });

