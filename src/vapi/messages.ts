@@ -200,8 +200,3 @@ export type ServerMessage = { [K in MessageType]: MessageOf<K> }[MessageType];
 export function isKnownMessageType(type: string): type is MessageType {
   return Object.hasOwn(MESSAGE_SCHEMAS, type);
 }
-
-/** The envelope: `{ message: { type, ... } }`. Only the discriminator is required here. */
-export const EnvelopeSchema = z.looseObject({
-  message: z.looseObject({ type: z.string().min(1).max(200) }),
-});
