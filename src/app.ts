@@ -3,6 +3,7 @@ import { pino, type DestinationStream } from "pino";
 import type { Config } from "./config.js";
 import { createDashboard } from "./dashboard/create-dashboard.js";
 import type { Deps } from "./deps.js";
+import { drainConnectionsOnClose } from "./http/drain-connections-on-close.js";
 import { registerErrorHandlers } from "./http/plugins/error-handler.js";
 import { adminRoutes } from "./http/routes/admin/admin-routes.js";
 import { dashboardRoutes } from "./http/routes/dashboard/dashboard-routes.js";
@@ -13,6 +14,7 @@ import { vapiWebhookRoute } from "./http/routes/vapi-webhook.js";
 import { createLoggerOptions, generateRequestId } from "./logging.js";
 import { createVapiRouter } from "./vapi/create-vapi-router.js";
 import { createFailureAnswer } from "./vapi/failure-answer.js";
+import type { MessageType } from "./vapi/messages.js";
 import { createWebhookProcessor } from "./vapi/process-webhook.js";
 
 export interface BuildAppOptions {
@@ -43,10 +45,18 @@ export async function buildApp({
     // The webhook writes one canonical line itself; other routes get a compact line below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
-    // Slow or stalled clients cannot hold a connection open indefinitely (slowloris).
-    connectionTimeout: 30_000,
-    keepAliveTimeout: 72_000,
-    requestTimeout: 30_000,
+    // Slow or stalled clients cannot hold a connection open indefinitely (slowloris): headers
+    // and then the whole request must arrive within their timeouts (HTTP_*_TIMEOUT_MS).
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      connectionsCheckingInterval: connectionsCheckingIntervalMs(config.http),
+    },
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    connectionTimeout: socketIdleTimeoutMs(config),
+    // During shutdown a request arriving on a kept-alive connection gets 503 and
+    // `Connection: close`, so Vapi retries it on another instance.
     return503OnClosing: true,
   });
 
@@ -72,14 +82,24 @@ export async function buildApp({
   registerErrorHandlers(app);
   logResolverEvents(app, deps);
 
+  drainConnectionsOnClose(app, config.http);
+
   // Job workers run alongside the server unless RUN_WORKERS=false (then `frontdesk worker` runs
-  // them): started once the app is ready, stopped after in-flight requests have drained.
+  // them): started once the app is ready. On close they stop claiming at once and their running
+  // jobs finish (or are released) while in-flight requests drain, so the two waits overlap
+  // instead of adding up; the stores close only after both.
   if (config.runWorkers) {
     let workers: RunningWorkers | undefined;
+    let stopping: Promise<void> | undefined;
     app.addHook("onReady", async () => {
       workers = startWorkers({ config, deps, log: app.log.child({ component: "jobs" }) });
     });
-    app.addHook("onClose", async () => workers?.stop());
+    app.addHook("preClose", async () => {
+      stopping = workers?.stop();
+      // Awaited in onClose; a rejection must not go unhandled in between.
+      stopping?.catch(() => undefined);
+    });
+    app.addHook("onClose", async () => stopping ?? workers?.stop());
   }
 
   const fallback = config.fallback;
@@ -97,7 +117,7 @@ export async function buildApp({
     router,
     resolver: deps.resolver,
     clock: deps.clock,
-    budgetsMs: { "assistant-request": config.assistantRequestBudgetMs },
+    budgetsMs: webhookBudgets(config),
     failureAnswer: createFailureAnswer(fallback),
   });
   await app.register(vapiWebhookRoute, {
@@ -152,6 +172,29 @@ export async function buildApp({
   return app;
 }
 
+// Node checks headersTimeout and requestTimeout only this often (default 30 s, which would let
+// a stalled request live up to 30 s past its timeout): a fraction of the shorter one, capped at
+// 1 s. The check walks the connection list, cheap at this rate.
+function connectionsCheckingIntervalMs(http: Config["http"]): number {
+  return Math.max(25, Math.min(1000, Math.floor(http.headersTimeoutMs / 4)));
+}
+
+// Headroom over the longest handler budget: a handler awaiting a tool sends nothing.
+const SOCKET_IDLE_MARGIN_MS = 5_000;
+
+/**
+ * A socket silent for this long is destroyed. It must outlast every handler budget (the wire is
+ * silent while a tool runs), and a client may pause mid-upload, but never longer than a whole
+ * request may take.
+ */
+function socketIdleTimeoutMs(config: Config): number {
+  return Math.max(
+    config.http.requestTimeoutMs,
+    config.toolCallBudgetMs + SOCKET_IDLE_MARGIN_MS,
+    config.assistantRequestBudgetMs + SOCKET_IDLE_MARGIN_MS,
+  );
+}
+
 // During a Redis outage every lookup would report the same failure: log it at most every 10 s.
 const SHARED_CACHE_ERROR_LOG_INTERVAL_MS = 10_000;
 
@@ -182,4 +225,23 @@ function logResolverEvents(app: FastifyInstance, deps: Deps): void {
 // exactly what Fastify expects.
 function toFastifyLogger(logger: FastifyBaseLogger): FastifyBaseLogger {
   return logger;
+}
+
+/**
+ * The tenant lookup is part of every webhook: without a whole-message budget a hanging store
+ * would hold a tool call or a report past Vapi's own timeout. Tool-call messages get their
+ * per-tool budget plus the assistant-request budget for the lookup; their failure answer is a
+ * spoken error per call. Stored messages get a 503 (retried by Vapi) when they run out.
+ */
+function webhookBudgets(config: Config): Partial<Record<MessageType, number>> {
+  const toolMessageBudgetMs = config.toolCallBudgetMs + config.assistantRequestBudgetMs;
+  return {
+    "assistant-request": config.assistantRequestBudgetMs,
+    "tool-calls": toolMessageBudgetMs,
+    "function-call": toolMessageBudgetMs,
+    "transfer-destination-request": toolMessageBudgetMs,
+    "knowledge-base-request": toolMessageBudgetMs,
+    "end-of-call-report": config.storeBudgetMs,
+    "status-update": config.storeBudgetMs,
+  };
 }

@@ -65,6 +65,15 @@ export const EnvSchema = z.object({
     .min(1024)
     .default(10 * MIB),
   PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  // Slow or stalled clients (slowloris) cannot hold connections: see buildApp. The whole request
+  // must arrive within 30 s: 10 MiB (BODY_LIMIT_BYTES) needs ~2.8 Mbit/s, far below what Vapi's
+  // servers upload at, and Vapi stops waiting for a webhook after 20 s by default anyway.
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  // Headers are a few KB: 10 s is generous for any real client, and short for a slowloris.
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  // Must outlast a load balancer's idle timeout (AWS ALB 60 s), or the balancer may send a
+  // request on a connection the server is closing at that moment (sporadic 502s).
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(72_000),
 
   VAPI_SECRET: commaList,
   VAPI_SECRET_HEADER: optionalString.pipe(headerName.optional()),
@@ -81,6 +90,9 @@ export const EnvSchema = z.object({
   // Vapi's own setup and a slow network while still failing over long before the hard limit.
   ASSISTANT_REQUEST_BUDGET_MS: z.coerce.number().int().min(50).max(7000).default(2000),
   TOOL_CALL_BUDGET_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  // Vapi gives up on a webhook after 20 s by default; a report that cannot be stored in 15 s
+  // (a hanging database) gets a 503 that its backoffPlan retries, instead of a hung request.
+  STORE_BUDGET_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   TENANT_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   TENANT_CACHE_MAX_ENTRIES: z.coerce.number().int().min(10).default(100_000),
 
@@ -127,9 +139,12 @@ export interface Config {
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
   readonly publicUrl: string | undefined;
+  readonly http: HttpTimeoutsConfig;
   readonly auth: WebhookAuthConfig;
   readonly assistantRequestBudgetMs: number;
   readonly toolCallBudgetMs: number;
+  /** Whole-webhook budget for messages we store (reports, status updates). */
+  readonly storeBudgetMs: number;
   readonly tenantCache: { readonly ttlSeconds: number; readonly maxEntries: number };
   readonly fallback: { readonly assistantId: string | undefined; readonly message: string };
   /** Used for tenants whose document does not choose a model or voice. */
@@ -139,6 +154,16 @@ export interface Config {
   readonly jobs: JobsConfig;
   readonly notifyTimeoutMs: number;
   readonly retentionIntervalSeconds: number;
+}
+
+/** Node HTTP server limits on slow clients (see buildApp). */
+export interface HttpTimeoutsConfig {
+  /** Receiving a whole request (headers and body). Never less than headersTimeoutMs. */
+  readonly requestTimeoutMs: number;
+  /** Receiving a request's headers, from its first byte (or the connection's start). */
+  readonly headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  readonly keepAliveTimeoutMs: number;
 }
 
 export interface JobsConfig {
@@ -187,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   // Checks across variables still run when unrelated variables are bad, so one error lists all.
   const crossChecked = parsed.success ? parsed.data : CrossCheckedSchema.safeParse(env).data;
   const voice = crossChecked === undefined ? undefined : checkAcross(crossChecked, problems);
+  checkHttpTimeouts(env, problems);
   if (!parsed.success || problems.length > 0 || voice === undefined) {
     throw new ConfigError(problems);
   }
@@ -204,6 +230,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    http: {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
     auth: {
       secrets: e.VAPI_SECRET,
       secretHeader: e.VAPI_SECRET_HEADER,
@@ -220,6 +251,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     assistantRequestBudgetMs: e.ASSISTANT_REQUEST_BUDGET_MS,
     toolCallBudgetMs: e.TOOL_CALL_BUDGET_MS,
+    storeBudgetMs: e.STORE_BUDGET_MS,
     tenantCache: { ttlSeconds: e.TENANT_CACHE_TTL_SECONDS, maxEntries: e.TENANT_CACHE_MAX_ENTRIES },
     fallback: { assistantId: e.FALLBACK_ASSISTANT_ID, message: e.FALLBACK_MESSAGE },
     defaults: { model: { provider: "openai", model: e.DEFAULT_MODEL }, voice },
@@ -268,6 +300,22 @@ function checkAcross(
     );
   }
   return voice.data;
+}
+
+const HttpTimeoutsSchema = EnvSchema.pick({
+  HTTP_REQUEST_TIMEOUT_MS: true,
+  HTTP_HEADERS_TIMEOUT_MS: true,
+});
+
+/** Node refuses a headers timeout longer than the request timeout it is part of. */
+function checkHttpTimeouts(env: Record<string, string | undefined>, problems: string[]): void {
+  const timeouts = HttpTimeoutsSchema.safeParse(env).data;
+  if (timeouts === undefined) return;
+  if (timeouts.HTTP_HEADERS_TIMEOUT_MS > timeouts.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push(
+      `HTTP_HEADERS_TIMEOUT_MS: ${timeouts.HTTP_HEADERS_TIMEOUT_MS} must not exceed HTTP_REQUEST_TIMEOUT_MS (${timeouts.HTTP_REQUEST_TIMEOUT_MS})`,
+    );
+  }
 }
 
 /** True when at least one global webhook credential is configured. */

@@ -1,4 +1,6 @@
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type * as Ioredis from "ioredis";
+import type { Redis } from "ioredis";
 import type { Kysely } from "kysely";
 import { systemClock, type Clock } from "./clock.js";
 import { createCallRepo, type CallRepo } from "./calls/call-repo.js";
@@ -64,7 +66,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
   const redis =
     config.redisUrl === undefined
       ? undefined
-      : new Redis(config.redisUrl, {
+      : new (loadIoredis().Redis)(config.redisUrl, {
           // Never queue commands while Redis is down: callers skip Redis and carry on.
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
@@ -75,7 +77,14 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
   redis?.on("error", () => undefined);
 
   const clock = options.clock ?? systemClock;
-  const jobs = createJobQueue({ config, db: handle.db, dialect: handle.dialect, clock });
+  const jobs = createJobQueue({
+    config,
+    db: handle.db,
+    dialect: handle.dialect,
+    clock,
+    // While this connection is down, jobs go straight to the database queue (no wait on BullMQ).
+    isRedisReachable: () => redis?.status === "ready",
+  });
   const resolverEvents = createEventRelay<ResolverEvent>();
   const registry = createToolRegistry(ALL_TOOLS);
   const tenants = createTenantRepo(handle.db);
@@ -84,6 +93,8 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     tenantCacheEntries: () => resolver.size,
   });
   resolverEvents.on((event) => metrics.observeResolverEvent(event));
+  // Read at every scrape; a failed read leaves the series out and is logged by the metrics route.
+  const unwatchQueueDepth = metrics.jobs.watchQueueDepth(jobs.kind, () => jobs.depth());
   const resolver = createTenantResolver<PreparedAssistant>({
     repo: tenants,
     prepare: (tenant) =>
@@ -117,9 +128,15 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     metrics,
     async close() {
       resolver.stop();
+      unwatchQueueDepth();
       await jobs.close();
       redis?.disconnect();
       await handle.close();
     },
   };
+}
+
+/** The Redis client is loaded only when REDIS_URL is set (it costs memory in every process). */
+function loadIoredis(): typeof Ioredis {
+  return createRequire(import.meta.url)("ioredis") as typeof Ioredis;
 }

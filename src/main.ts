@@ -3,6 +3,11 @@ import { buildApp } from "./app.js";
 import { ConfigError, isWebhookAuthConfigured, loadConfig } from "./config.js";
 import { createDeps } from "./deps.js";
 
+// Inside Kubernetes' default 30 s termination grace, with room for the final log lines. Draining
+// requests and stopping jobs overlap (buildApp), and running jobs get 15 s before they are put
+// back in the queue (DEFAULT_STOP_GRACE_MS), so a normal shutdown ends well before this.
+const SHUTDOWN_TIMEOUT_MS = 25_000;
+
 /**
  * Process entry: config → deps → app → listen, with graceful shutdown on SIGTERM/SIGINT
  * (in-flight requests drain, then connections and stores close).
@@ -39,15 +44,19 @@ export async function startServer(
     if (closing) return;
     closing = true;
     app.log.info({ signal }, "shutting down: draining in-flight requests");
+    const startedAt = Date.now();
     const force = setTimeout(() => {
-      app.log.error("shutdown took longer than 25 s; exiting");
+      app.log.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting`);
       process.exit(1);
-    }, 25_000);
+    }, SHUTDOWN_TIMEOUT_MS);
     force.unref();
     app
       .close()
       .then(() => deps.close())
-      .then(() => process.exit(0))
+      .then(() => {
+        app.log.info({ durationMs: Date.now() - startedAt }, "shutdown complete");
+        process.exit(0);
+      })
       .catch((error: unknown) => {
         app.log.error({ err: error }, "error during shutdown");
         process.exit(1);

@@ -1,6 +1,7 @@
 import { sql, type Expression, type Kysely, type RawBuilder } from "kysely";
+import { prepareQuery } from "../db/prepared-query.js";
 import type { CallRow, CallStatusEventRow, Database } from "../db/schema.js";
-import { CALL_LIFECYCLE, isCallLifecycleStatus } from "./call-status.js";
+import { CALL_LIFECYCLE, isCallLifecycleStatus, type CallLifecycleStatus } from "./call-status.js";
 
 /** Who called which of the tenant's numbers; any part may be unknown. */
 export interface CallParties {
@@ -73,134 +74,57 @@ export function createCallRepo(db: Kysely<Database>): CallRepo {
       const lifecycleStatus =
         update.status !== undefined && isCallLifecycleStatus(update.status) ? update.status : null;
       return db.transaction().execute(async (trx) => {
-        const call = await trx
-          .insertInto("calls")
-          .values({
-            id: update.callId,
-            tenant_id: tenantId,
-            caller_number: update.callerNumber ?? null,
-            vapi_phone_number_id: update.vapiPhoneNumberId ?? null,
-            dialed_number: update.dialedNumber ?? null,
-            status: lifecycleStatus,
-            ended_reason: update.endedReason ?? null,
-            started_at: update.startedAt ?? null,
-            created_at: nowIso,
-            updated_at: nowIso,
-          })
-          .onConflict((oc) =>
-            oc
-              .column("id")
-              .doUpdateSet((eb) => ({
-                caller_number: eb.fn.coalesce("excluded.caller_number", "calls.caller_number"),
-                vapi_phone_number_id: eb.fn.coalesce(
-                  "excluded.vapi_phone_number_id",
-                  "calls.vapi_phone_number_id",
-                ),
-                dialed_number: eb.fn.coalesce("excluded.dialed_number", "calls.dialed_number"),
-                status: higherStatus(eb.ref("excluded.status"), eb.ref("calls.status")),
-                // The report's ended reason, when it came first, is the authoritative one.
-                ended_reason: eb.fn.coalesce("calls.ended_reason", "excluded.ended_reason"),
-                started_at: eb.fn.coalesce("calls.started_at", "excluded.started_at"),
-                updated_at: eb.ref("excluded.updated_at"),
-              }))
-              .where("calls.tenant_id", "=", tenantId),
-          )
-          .returning("id")
-          .executeTakeFirst();
+        const call = await upsertStatusCall.executeTakeFirst(trx, {
+          callId: update.callId,
+          tenantId,
+          callerNumber: update.callerNumber ?? null,
+          vapiPhoneNumberId: update.vapiPhoneNumberId ?? null,
+          dialedNumber: update.dialedNumber ?? null,
+          status: lifecycleStatus,
+          endedReason: update.endedReason ?? null,
+          startedAt: update.startedAt ?? null,
+          nowIso,
+        });
         if (call === undefined) return "other-tenant";
         if (update.status === undefined) return "stored";
 
-        const event = await trx
-          .insertInto("call_status_events")
-          .values({
-            call_id: update.callId,
-            tenant_id: tenantId,
-            status: update.status,
-            ended_reason: update.endedReason ?? null,
-            occurred_at: update.occurredAt,
-            received_at: nowIso,
-          })
-          .onConflict((oc) => oc.columns(["call_id", "status"]).doNothing())
-          .returning("call_id")
-          .executeTakeFirst();
+        const event = await insertStatusEvent.executeTakeFirst(trx, {
+          callId: update.callId,
+          tenantId,
+          status: update.status,
+          endedReason: update.endedReason ?? null,
+          occurredAt: update.occurredAt,
+          nowIso,
+        });
         return event === undefined ? "duplicate" : "stored";
       });
     },
 
     async recordReport(tenantId, report, nowIso) {
-      const written = await db
-        .insertInto("calls")
-        .values({
-          id: report.callId,
-          tenant_id: tenantId,
-          caller_number: report.callerNumber ?? null,
-          vapi_phone_number_id: report.vapiPhoneNumberId ?? null,
-          dialed_number: report.dialedNumber ?? null,
-          // A report is only sent once the call is over, whatever status-updates said or missed.
-          status: "ended",
-          ended_reason: report.endedReason ?? null,
-          started_at: report.startedAt ?? null,
-          ended_at: report.endedAt ?? null,
-          duration_seconds: report.durationSeconds ?? null,
-          cost: report.cost ?? null,
-          cost_breakdown: toJson(report.costBreakdown),
-          summary: report.summary ?? null,
-          structured_data: toJson(report.structuredData),
-          success_evaluation: report.successEvaluation ?? null,
-          transcript: report.transcript ?? null,
-          messages: toJson(report.messages),
-          recording_url: report.recordingUrl ?? null,
-          stereo_recording_url: report.stereoRecordingUrl ?? null,
-          report: toJson(report.report),
-          report_received_at: nowIso,
-          created_at: nowIso,
-          updated_at: nowIso,
-        })
-        .onConflict((oc) =>
-          oc
-            .column("id")
-            .doUpdateSet((eb) => ({
-              // Status-updates only ever set these few columns; the report completes them.
-              caller_number: eb.fn.coalesce("excluded.caller_number", "calls.caller_number"),
-              vapi_phone_number_id: eb.fn.coalesce(
-                "excluded.vapi_phone_number_id",
-                "calls.vapi_phone_number_id",
-              ),
-              dialed_number: eb.fn.coalesce("excluded.dialed_number", "calls.dialed_number"),
-              status: eb.ref("excluded.status"),
-              ended_reason: eb.fn.coalesce("excluded.ended_reason", "calls.ended_reason"),
-              started_at: eb.fn.coalesce("excluded.started_at", "calls.started_at"),
-              ended_at: eb.ref("excluded.ended_at"),
-              duration_seconds: eb.ref("excluded.duration_seconds"),
-              cost: eb.ref("excluded.cost"),
-              cost_breakdown: eb.ref("excluded.cost_breakdown"),
-              summary: eb.ref("excluded.summary"),
-              structured_data: eb.ref("excluded.structured_data"),
-              success_evaluation: eb.ref("excluded.success_evaluation"),
-              transcript: eb.ref("excluded.transcript"),
-              messages: eb.ref("excluded.messages"),
-              recording_url: eb.ref("excluded.recording_url"),
-              stereo_recording_url: eb.ref("excluded.stereo_recording_url"),
-              report: eb.ref("excluded.report"),
-              report_received_at: eb.ref("excluded.report_received_at"),
-              updated_at: eb.ref("excluded.updated_at"),
-            }))
-            // Vapi sends the same report again on retry: the first one stays, byte for byte.
-            .where((eb) =>
-              eb.and([
-                eb("calls.tenant_id", "=", tenantId),
-                eb("calls.report_received_at", "is", null),
-              ]),
-            ),
-        )
-        .returning("id")
-        .executeTakeFirst();
+      const written = await upsertReportCall.executeTakeFirst(db, {
+        callId: report.callId,
+        tenantId,
+        callerNumber: report.callerNumber ?? null,
+        vapiPhoneNumberId: report.vapiPhoneNumberId ?? null,
+        dialedNumber: report.dialedNumber ?? null,
+        endedReason: report.endedReason ?? null,
+        startedAt: report.startedAt ?? null,
+        endedAt: report.endedAt ?? null,
+        durationSeconds: report.durationSeconds ?? null,
+        cost: report.cost ?? null,
+        costBreakdown: toJson(report.costBreakdown),
+        summary: report.summary ?? null,
+        structuredData: toJson(report.structuredData),
+        successEvaluation: report.successEvaluation ?? null,
+        transcript: report.transcript ?? null,
+        messages: toJson(report.messages),
+        recordingUrl: report.recordingUrl ?? null,
+        stereoRecordingUrl: report.stereoRecordingUrl ?? null,
+        report: toJson(report.report),
+        nowIso,
+      });
       if (written !== undefined) return "stored";
-      const existing = await db
-        .selectFrom("calls")
-        .select("tenant_id")
-        .where("id", "=", report.callId)
-        .executeTakeFirst();
+      const existing = await findCallTenant.executeTakeFirst(db, { callId: report.callId });
       return existing !== undefined && existing.tenant_id !== tenantId
         ? "other-tenant"
         : "duplicate";
@@ -227,6 +151,176 @@ export function createCallRepo(db: Kysely<Database>): CallRepo {
     },
   };
 }
+
+interface StatusCallParams {
+  callId: string;
+  tenantId: string;
+  callerNumber: string | null;
+  vapiPhoneNumberId: string | null;
+  dialedNumber: string | null;
+  status: CallLifecycleStatus | null;
+  endedReason: string | null;
+  startedAt: string | null;
+  nowIso: string;
+}
+
+const upsertStatusCall = prepareQuery((db, p: StatusCallParams) =>
+  db
+    .insertInto("calls")
+    .values({
+      id: p.callId,
+      tenant_id: p.tenantId,
+      caller_number: p.callerNumber,
+      vapi_phone_number_id: p.vapiPhoneNumberId,
+      dialed_number: p.dialedNumber,
+      status: p.status,
+      ended_reason: p.endedReason,
+      started_at: p.startedAt,
+      created_at: p.nowIso,
+      updated_at: p.nowIso,
+    })
+    .onConflict((oc) =>
+      oc
+        .column("id")
+        .doUpdateSet((eb) => ({
+          caller_number: eb.fn.coalesce("excluded.caller_number", "calls.caller_number"),
+          vapi_phone_number_id: eb.fn.coalesce(
+            "excluded.vapi_phone_number_id",
+            "calls.vapi_phone_number_id",
+          ),
+          dialed_number: eb.fn.coalesce("excluded.dialed_number", "calls.dialed_number"),
+          status: higherStatus(eb.ref("excluded.status"), eb.ref("calls.status")),
+          // The report's ended reason, when it came first, is the authoritative one.
+          ended_reason: eb.fn.coalesce("calls.ended_reason", "excluded.ended_reason"),
+          started_at: eb.fn.coalesce("calls.started_at", "excluded.started_at"),
+          updated_at: eb.ref("excluded.updated_at"),
+        }))
+        .where("calls.tenant_id", "=", p.tenantId),
+    )
+    .returning("id"),
+);
+
+const insertStatusEvent = prepareQuery(
+  (
+    db,
+    p: {
+      callId: string;
+      tenantId: string;
+      status: string;
+      endedReason: string | null;
+      occurredAt: string;
+      nowIso: string;
+    },
+  ) =>
+    db
+      .insertInto("call_status_events")
+      .values({
+        call_id: p.callId,
+        tenant_id: p.tenantId,
+        status: p.status,
+        ended_reason: p.endedReason,
+        occurred_at: p.occurredAt,
+        received_at: p.nowIso,
+      })
+      .onConflict((oc) => oc.columns(["call_id", "status"]).doNothing())
+      .returning("call_id"),
+);
+
+interface ReportCallParams {
+  callId: string;
+  tenantId: string;
+  callerNumber: string | null;
+  vapiPhoneNumberId: string | null;
+  dialedNumber: string | null;
+  endedReason: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationSeconds: number | null;
+  cost: number | null;
+  costBreakdown: string | null;
+  summary: string | null;
+  structuredData: string | null;
+  successEvaluation: string | null;
+  transcript: string | null;
+  messages: string | null;
+  recordingUrl: string | null;
+  stereoRecordingUrl: string | null;
+  report: string | null;
+  nowIso: string;
+}
+
+const upsertReportCall = prepareQuery((db, p: ReportCallParams) =>
+  db
+    .insertInto("calls")
+    .values({
+      id: p.callId,
+      tenant_id: p.tenantId,
+      caller_number: p.callerNumber,
+      vapi_phone_number_id: p.vapiPhoneNumberId,
+      dialed_number: p.dialedNumber,
+      // A report is only sent once the call is over, whatever status-updates said or missed.
+      status: "ended",
+      ended_reason: p.endedReason,
+      started_at: p.startedAt,
+      ended_at: p.endedAt,
+      duration_seconds: p.durationSeconds,
+      cost: p.cost,
+      cost_breakdown: p.costBreakdown,
+      summary: p.summary,
+      structured_data: p.structuredData,
+      success_evaluation: p.successEvaluation,
+      transcript: p.transcript,
+      messages: p.messages,
+      recording_url: p.recordingUrl,
+      stereo_recording_url: p.stereoRecordingUrl,
+      report: p.report,
+      report_received_at: p.nowIso,
+      created_at: p.nowIso,
+      updated_at: p.nowIso,
+    })
+    .onConflict((oc) =>
+      oc
+        .column("id")
+        .doUpdateSet((eb) => ({
+          // Status-updates only ever set these few columns; the report completes them.
+          caller_number: eb.fn.coalesce("excluded.caller_number", "calls.caller_number"),
+          vapi_phone_number_id: eb.fn.coalesce(
+            "excluded.vapi_phone_number_id",
+            "calls.vapi_phone_number_id",
+          ),
+          dialed_number: eb.fn.coalesce("excluded.dialed_number", "calls.dialed_number"),
+          status: eb.ref("excluded.status"),
+          ended_reason: eb.fn.coalesce("excluded.ended_reason", "calls.ended_reason"),
+          started_at: eb.fn.coalesce("excluded.started_at", "calls.started_at"),
+          ended_at: eb.ref("excluded.ended_at"),
+          duration_seconds: eb.ref("excluded.duration_seconds"),
+          cost: eb.ref("excluded.cost"),
+          cost_breakdown: eb.ref("excluded.cost_breakdown"),
+          summary: eb.ref("excluded.summary"),
+          structured_data: eb.ref("excluded.structured_data"),
+          success_evaluation: eb.ref("excluded.success_evaluation"),
+          transcript: eb.ref("excluded.transcript"),
+          messages: eb.ref("excluded.messages"),
+          recording_url: eb.ref("excluded.recording_url"),
+          stereo_recording_url: eb.ref("excluded.stereo_recording_url"),
+          report: eb.ref("excluded.report"),
+          report_received_at: eb.ref("excluded.report_received_at"),
+          updated_at: eb.ref("excluded.updated_at"),
+        }))
+        // Vapi sends the same report again on retry: the first one stays, byte for byte.
+        .where((eb) =>
+          eb.and([
+            eb("calls.tenant_id", "=", p.tenantId),
+            eb("calls.report_received_at", "is", null),
+          ]),
+        ),
+    )
+    .returning("id"),
+);
+
+const findCallTenant = prepareQuery((db, p: { callId: string }) =>
+  db.selectFrom("calls").select("tenant_id").where("id", "=", p.callId),
+);
 
 /** `candidate` if it is later in the lifecycle than `current`, else `current` (in SQL, atomic). */
 function higherStatus(

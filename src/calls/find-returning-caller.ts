@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { LRUCache } from "lru-cache";
+import { prepareQuery } from "../db/prepared-query.js";
 import type { Database } from "../db/schema.js";
 
 export interface ReturningCaller {
@@ -11,6 +12,35 @@ export interface ReturningCaller {
   lastContactAt: string;
 }
 
+interface CallerParams {
+  tenantId: string;
+  callerNumber: string;
+  /** "" when the call has no id. */
+  currentCallId: string;
+}
+
+// Run on nearly every assistant-request (each new caller): compiled once, not per call.
+const latestLead = prepareQuery((db, p: CallerParams) =>
+  db
+    .selectFrom("leads")
+    .select(["name", "service", "notes", "suburb", "updated_at"])
+    .where("tenant_id", "=", p.tenantId)
+    .where("caller_number", "=", p.callerNumber)
+    .orderBy("updated_at", "desc")
+    .limit(1),
+);
+
+const latestEarlierCall = prepareQuery((db, p: CallerParams) =>
+  db
+    .selectFrom("calls")
+    .select(["summary", "created_at"])
+    .where("tenant_id", "=", p.tenantId)
+    .where("caller_number", "=", p.callerNumber)
+    .where("id", "!=", p.currentCallId)
+    .orderBy("created_at", "desc")
+    .limit(1),
+);
+
 /**
  * Earlier contact from this caller with THIS tenant only: the latest lead (by caller or callback
  * number) and the latest earlier call. Undefined for first-time callers.
@@ -21,24 +51,10 @@ export async function findReturningCaller(
   callerNumber: string,
   currentCallId: string | undefined,
 ): Promise<ReturningCaller | undefined> {
+  const params = { tenantId, callerNumber, currentCallId: currentCallId ?? "" };
   const [lead, call] = await Promise.all([
-    db
-      .selectFrom("leads")
-      .select(["name", "service", "notes", "suburb", "updated_at"])
-      .where("tenant_id", "=", tenantId)
-      .where("caller_number", "=", callerNumber)
-      .orderBy("updated_at", "desc")
-      .limit(1)
-      .executeTakeFirst(),
-    db
-      .selectFrom("calls")
-      .select(["summary", "created_at"])
-      .where("tenant_id", "=", tenantId)
-      .where("caller_number", "=", callerNumber)
-      .where("id", "!=", currentCallId ?? "")
-      .orderBy("created_at", "desc")
-      .limit(1)
-      .executeTakeFirst(),
+    latestLead.executeTakeFirst(db, params),
+    latestEarlierCall.executeTakeFirst(db, params),
   ]);
   if (lead === undefined && call === undefined) return undefined;
 

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type * as Ioredis from "ioredis";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, type Config } from "../config.js";
@@ -118,6 +119,8 @@ function createChangeNotifier(config: Config, io: Output) {
   if (config.redisUrl === undefined) {
     return { notify: async (_ids: string[]) => undefined, close: () => undefined };
   }
+  // Loaded here only: `frontdesk serve` runs through this file and should not pay for it.
+  const { Redis } = createRequire(import.meta.url)("ioredis") as typeof Ioredis;
   const redis = new Redis(config.redisUrl, { connectTimeout: 2000, maxRetriesPerRequest: 1 });
   redis.on("error", () => undefined);
   const cache = createRedisTenantCache({

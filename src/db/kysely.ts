@@ -1,9 +1,11 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
-import pg from "pg";
+import { Kysely, PostgresDialect } from "kysely";
+import { createRequire } from "node:module";
+import type pg from "pg";
 import type { Database } from "./schema.js";
+import { FairSqliteDialect } from "./sqlite-dialect.js";
 
 export type DatabaseDialect = "sqlite" | "postgres";
 
@@ -42,7 +44,7 @@ function createSqlite(path: string): DatabaseHandle {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new FairSqliteDialect(sqlite) });
   return {
     db,
     dialect: "sqlite",
@@ -52,7 +54,9 @@ function createSqlite(path: string): DatabaseHandle {
 
 function createPostgres(options: CreateDatabaseOptions): DatabaseHandle {
   const schema = options.postgresSchema;
-  const pool = new pg.Pool({
+  // Loaded only for PostgreSQL: the embedded default has no use for the driver's memory.
+  const { Pool } = createRequire(import.meta.url)("pg") as typeof pg;
+  const pool = new Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
     // A stopped or unreachable server must fail fast rather than hang a webhook.
@@ -61,6 +65,12 @@ function createPostgres(options: CreateDatabaseOptions): DatabaseHandle {
   });
   // An idle client erroring (server restart) must not crash the process; the pool replaces it.
   pool.on("error", () => undefined);
+  // The pool listens for errors only on idle clients. A checked-out client between two queries
+  // (inside a transaction) whose server goes away emits "error" with nobody listening, which
+  // would crash the process; its next query fails instead, and the pool drops it on release.
+  pool.on("connect", (client) => {
+    client.on("error", () => undefined);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -1,4 +1,6 @@
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
+import { createRequire } from "node:module";
+import type * as Bullmq from "bullmq";
+import type { Job } from "bullmq";
 import {
   backoffDelayMs,
   DEFAULT_STOP_GRACE_MS,
@@ -29,6 +31,9 @@ const ENQUEUE_TIMEOUT_MS = 2000;
 // failed ones for 30 days or the last 10 000, so that Redis memory stays bounded.
 const KEEP_COMPLETED = { age: 7 * 24 * 3600, count: 10_000 };
 const KEEP_FAILED = { age: 30 * 24 * 3600, count: 10_000 };
+// Read at every scrape (a healthy Redis answers in about a millisecond): while Redis is
+// unreachable the series is skipped rather than the scrape held up.
+const DEPTH_TIMEOUT_MS = 1000;
 const ERROR_LOG_INTERVAL_MS = 10_000;
 const CLOSE_TIMEOUT_MS = 5000;
 
@@ -39,6 +44,7 @@ const CLOSE_TIMEOUT_MS = 5000;
  * again after `leaseMs`) are BullMQ's own.
  */
 export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
+  const { DelayedError, Queue, UnrecoverableError, Worker } = loadBullmq();
   const { retry } = options;
   const queue = new Queue(QUEUE_NAME, {
     // While Redis is down an add waits in ioredis's offline queue until the next reconnection
@@ -65,6 +71,21 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
         ENQUEUE_TIMEOUT_MS,
         "enqueueing on Redis timed out",
       );
+    },
+
+    async depth() {
+      // Retries wait out their backoff in "delayed"; we never pause the queue or use priorities.
+      const counts = await withTimeout(
+        queue.getJobCounts("waiting", "active", "delayed", "failed"),
+        DEPTH_TIMEOUT_MS,
+        "reading the queue depth from Redis timed out",
+      );
+      return {
+        waiting: counts.waiting ?? 0,
+        active: counts.active ?? 0,
+        delayed: counts.delayed ?? 0,
+        failed: counts.failed ?? 0,
+      };
     },
 
     startWorker({ handlers, log }: StartWorkerOptions): JobWorker {
@@ -198,5 +219,15 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, message: string):
     return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
+    // The loser's later rejection is already accounted for by the timeout: never unhandled.
+    promise.catch(() => undefined);
   }
+}
+
+/**
+ * BullMQ (and the Redis client under it) costs a process about 30 MB of memory: loaded only
+ * when REDIS_URL is set, not by every process that imports this module.
+ */
+function loadBullmq(): typeof Bullmq {
+  return createRequire(import.meta.url)("bullmq") as typeof Bullmq;
 }

@@ -31,6 +31,9 @@ export interface DatabaseQueueOptions {
 // Finished jobs are kept this long so that a late duplicate (a webhook retried days later) is
 // still recognised by its job id; handlers are idempotent beyond that.
 const SUCCEEDED_JOB_KEEP_MS = 7 * 24 * 3600 * 1000;
+// Jobs that gave up are kept longer, for inspection (and they count as "failed" in the queue
+// depth until then), as BullMQ's failed set is (see bullmq-queue.ts).
+const FAILED_JOB_KEEP_MS = 30 * 24 * 3600 * 1000;
 const PRUNE_INTERVAL_MS = 3600 * 1000;
 // While the database is down every poll fails the same way: log it at most this often.
 const POLL_ERROR_LOG_INTERVAL_MS = 10_000;
@@ -87,6 +90,36 @@ export function createDatabaseQueue(options: DatabaseQueueOptions): JobQueue {
       // Idle workers in this process look at once instead of at their next poll. Inside an
       // uncommitted transaction they simply find nothing yet and poll again later.
       if (delayMs <= 0) for (const wake of wakers) wake();
+    },
+
+    async depth() {
+      const nowIso = iso(clock.now());
+      // One pass over the unfinished rows (the status index keeps succeeded ones out of it).
+      const row = await db
+        .selectFrom("jobs")
+        .select((eb) => [
+          eb.fn.countAll().filterWhere(isDue(nowIso)).as("waiting"),
+          eb.fn
+            .countAll()
+            .filterWhere((f) => f.and([f("status", "=", "queued"), f("run_at", ">", nowIso)]))
+            .as("delayed"),
+          eb.fn
+            .countAll()
+            .filterWhere((f) =>
+              f.and([f("status", "=", "running"), f("locked_until", ">", nowIso)]),
+            )
+            .as("active"),
+          eb.fn.countAll().filterWhere("status", "=", "failed").as("failed"),
+        ])
+        .where("status", "in", ["queued", "running", "failed"])
+        .executeTakeFirstOrThrow();
+      // PostgreSQL returns count(*) as a bigint string, SQLite as a number.
+      return {
+        waiting: Number(row.waiting),
+        delayed: Number(row.delayed),
+        active: Number(row.active),
+        failed: Number(row.failed),
+      };
     },
 
     startWorker({ handlers, log }: StartWorkerOptions): JobWorker {
@@ -322,10 +355,21 @@ export function createDatabaseQueue(options: DatabaseQueueOptions): JobQueue {
 
       const prune = async () => {
         try {
+          const now = clock.now();
           await db
             .deleteFrom("jobs")
-            .where("status", "=", "succeeded")
-            .where("updated_at", "<", iso(clock.now() - SUCCEEDED_JOB_KEEP_MS))
+            .where((eb) =>
+              eb.or([
+                eb.and([
+                  eb("status", "=", "succeeded"),
+                  eb("updated_at", "<", iso(now - SUCCEEDED_JOB_KEEP_MS)),
+                ]),
+                eb.and([
+                  eb("status", "=", "failed"),
+                  eb("updated_at", "<", iso(now - FAILED_JOB_KEEP_MS)),
+                ]),
+              ]),
+            )
             .execute();
         } catch (error) {
           log.warn({ err: error }, "could not prune finished jobs");

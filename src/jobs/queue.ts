@@ -65,6 +65,18 @@ export interface JobWorker {
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
+/**
+ * Jobs by state. waiting: due now (including a job whose worker died and whose lease ran out);
+ * delayed: scheduled for later (a delay or a retry's backoff); active: held by a live worker;
+ * failed: gave up for good and still kept for inspection.
+ */
+export interface JobQueueDepth {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
 /** The part of the queue that producers (webhook handlers, tools) use. */
 export type JobEnqueuer = Pick<JobQueue, "enqueue">;
 
@@ -77,6 +89,11 @@ export interface JobQueue {
     payload: JobPayload<TName>,
     options: EnqueueOptions,
   ): Promise<void>;
+  /**
+   * How many jobs are in each state right now, for the `frontdesk_job_queue_depth` gauge (read at
+   * every scrape, so one cheap query). Throws when the store is unreachable.
+   */
+  depth(): Promise<JobQueueDepth>;
   /** Starts consuming with these handlers. Nothing is consumed before this is called. */
   startWorker(options: StartWorkerOptions): JobWorker;
   /** Closes the queue's own connections (stop workers first). */

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { createEventRelay } from "../event-relay.js";
 import type { ResolverEvent } from "../tenants/resolve-tenant.js";
 import {
   createDeliveryMetrics,
@@ -15,6 +16,15 @@ import {
   UNKNOWN,
 } from "./labels.js";
 
+/** A series that could not be read at scrape time (it is left out of that scrape). */
+export interface CollectError {
+  /** What was being read, e.g. "job-queue-depth". */
+  metric: string;
+  /** Which instance of it, e.g. the queue ("database", "bullmq"). */
+  source: string;
+  error: unknown;
+}
+
 /** The canonical summary fields of one webhook (see process-webhook.ts). */
 export type WebhookSummary = Readonly<Record<string, unknown>>;
 
@@ -29,6 +39,11 @@ export interface Metrics {
   observeResolverEvent(event: ResolverEvent): void;
   readonly jobs: JobMetrics;
   readonly deliveries: DeliveryMetrics;
+  /**
+   * Adds a listener for series that could not be read during a scrape (the scrape still
+   * succeeds without them); whoever has a logger logs them. Returns a function that removes it.
+   */
+  onCollectError(listener: (error: CollectError) => void): () => void;
   /** The Prometheus text exposition of everything registered. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -54,6 +69,7 @@ const LATENCY_BUCKETS_SECONDS = [
  */
 export function createMetrics(options: CreateMetricsOptions): Metrics {
   const registry = new Registry();
+  const collectErrors = createEventRelay<CollectError>();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   const webhookRequests = new Counter({
@@ -138,8 +154,12 @@ export function createMetrics(options: CreateMetricsOptions): Metrics {
         reason: event.type === "stale-served" ? event.reason : "none",
       });
     },
-    jobs: createJobMetrics(registry),
+    jobs: createJobMetrics(registry, {
+      onProbeError: (queue, error) =>
+        collectErrors.emit({ metric: "job-queue-depth", source: queue, error }),
+    }),
     deliveries: createDeliveryMetrics(registry),
+    onCollectError: (listener) => collectErrors.on(listener),
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

@@ -1,9 +1,11 @@
 import { Counter, Gauge, type Registry } from "prom-client";
+import type { JobQueueDepth } from "../jobs/queue.js";
+import { withTimeout } from "../with-timeout.js";
 import { nameLabel } from "./labels.js";
 
-/** Job states worth a depth series (BullMQ's names; the in-process queue uses a subset). */
-export type JobState = "waiting" | "active" | "delayed" | "failed";
-export type QueueDepth = Partial<Record<JobState, number>>;
+/** Job states with a depth series (BullMQ's names; see JobQueueDepth for what each means). */
+export type JobState = keyof JobQueueDepth;
+export type QueueDepth = Partial<JobQueueDepth>;
 /** Reads one queue's current depth; called at every scrape, so keep it cheap. */
 export type QueueDepthProbe = () => QueueDepth | Promise<QueueDepth>;
 
@@ -32,8 +34,16 @@ export interface DeliveryMetrics {
 }
 
 const JOB_STATES: readonly JobState[] = ["waiting", "active", "delayed", "failed"];
+// A probe that hangs (a store that accepts connections but does not answer) must not hold up
+// the whole scrape, which Prometheus abandons after 10 s by default.
+const PROBE_TIMEOUT_MS = 3000;
 
-export function createJobMetrics(registry: Registry): JobMetrics {
+export interface JobMetricsOptions {
+  /** Called when a depth probe fails or times out; that queue's series is left out of the scrape. */
+  onProbeError?: (queue: string, error: unknown) => void;
+}
+
+export function createJobMetrics(registry: Registry, options: JobMetricsOptions = {}): JobMetrics {
   const probes = new Map<string, QueueDepthProbe>();
   const runs = new Counter({
     name: "frontdesk_job_runs_total",
@@ -52,10 +62,12 @@ export function createJobMetrics(registry: Registry): JobMetrics {
         [...probes].map(async ([queue, probe]) => {
           let depth: QueueDepth;
           try {
-            depth = await probe();
-          } catch {
-            // An unreachable queue has no depth to report; the series is absent this scrape and
-            // /readyz names the broken dependency.
+            depth = await withTimeout(Promise.resolve(probe()), PROBE_TIMEOUT_MS);
+          } catch (error) {
+            // An unreachable queue has no depth to report: its series is absent this scrape (the
+            // rest of the page is served), the error is reported, and /readyz names the broken
+            // dependency.
+            options.onProbeError?.(queue, error);
             return;
           }
           for (const state of JOB_STATES) {

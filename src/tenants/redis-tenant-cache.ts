@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { withTimeout } from "../with-timeout.js";
 import { TenantDocumentSchema } from "./tenant-document.js";
 import type { StoredTenant } from "./tenant-repo.js";
 
@@ -25,17 +26,31 @@ export interface RedisTenantCacheOptions {
   /** Namespaces every key and the channel (tests use one prefix per run). */
   keyPrefix: string;
   ttlSeconds: number;
+  /** A read slower than this counts as a miss (the database answers instead). Default 250. */
+  readTimeoutMs?: number;
+  /** Writes and change notifications give up (reject) after this. Default 2000. */
+  writeTimeoutMs?: number;
 }
+
+// A healthy Redis answers in about a millisecond. One that hangs (a black-holed connection still
+// looks connected, so commands are sent and never answered) must not hold up a lookup that has no
+// deadline of its own (tool calls, status updates): past this the database is the faster tier.
+const DEFAULT_READ_TIMEOUT_MS = 250;
+// Writes are off the request path (cache fill) or an admin action (change notification): looser,
+// but bounded, so that an admin request never hangs on Redis either.
+const DEFAULT_WRITE_TIMEOUT_MS = 2000;
 
 export function createRedisTenantCache(options: RedisTenantCacheOptions): SharedTenantCache {
   const { redis, keyPrefix, ttlSeconds } = options;
+  const readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+  const writeTimeoutMs = options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
   const entryKey = (key: string) => `${keyPrefix}tenant:${key}`;
   const indexKey = (tenantId: string) => `${keyPrefix}tenant-keys:${tenantId}`;
   const channel = `${keyPrefix}tenant-changed`;
 
   return {
     async get(key) {
-      const text = await redis.get(entryKey(key));
+      const text = await withTimeout(redis.get(entryKey(key)), readTimeoutMs);
       if (text === null) return undefined;
       const raw = JSON.parse(text) as { tenant: unknown; version: number; updatedAt: string };
       // A document written by an older release is revalidated (and defaults applied) on read.
@@ -44,21 +59,27 @@ export function createRedisTenantCache(options: RedisTenantCacheOptions): Shared
     },
 
     async set(key, stored) {
-      await redis
-        .multi()
-        .set(entryKey(key), JSON.stringify(stored), "EX", ttlSeconds)
-        .sadd(indexKey(stored.tenant.id), entryKey(key))
-        .expire(indexKey(stored.tenant.id), ttlSeconds * 2)
-        .exec();
+      await withTimeout(
+        redis
+          .multi()
+          .set(entryKey(key), JSON.stringify(stored), "EX", ttlSeconds)
+          .sadd(indexKey(stored.tenant.id), entryKey(key))
+          .expire(indexKey(stored.tenant.id), ttlSeconds * 2)
+          .exec(),
+        writeTimeoutMs,
+      );
     },
 
     async publishChange(tenantId) {
-      const keys = await redis.smembers(indexKey(tenantId));
-      const pipeline = redis.multi();
-      if (keys.length > 0) pipeline.del(...keys);
-      pipeline.del(indexKey(tenantId));
-      pipeline.publish(channel, tenantId);
-      await pipeline.exec();
+      const publish = async () => {
+        const keys = await redis.smembers(indexKey(tenantId));
+        const pipeline = redis.multi();
+        if (keys.length > 0) pipeline.del(...keys);
+        pipeline.del(indexKey(tenantId));
+        pipeline.publish(channel, tenantId);
+        await pipeline.exec();
+      };
+      await withTimeout(publish(), writeTimeoutMs);
     },
 
     subscribe(onChange, onResync) {

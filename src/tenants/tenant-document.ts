@@ -68,11 +68,43 @@ export type Model = z.infer<typeof ModelSchema>;
 
 const TENANT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
+const NUL = "\u0000";
+
+/**
+ * Adds an issue at every string under `value` that contains U+0000, unless that path already has
+ * one. PostgreSQL text cannot hold the character (SQLite can), so without this a tenant name with
+ * a NUL saved on SQLite and failed with a 500 on PostgreSQL; now both stores answer with the same
+ * field-path 400. One walk over the whole document covers every field, present and future.
+ */
+function flagNulCharacters(value: unknown, ctx: z.RefinementCtx): void {
+  const flagged = new Set(ctx.issues.map((issue) => pathKey(issue.path ?? [])));
+  const visit = (node: unknown, path: (string | number)[]) => {
+    if (typeof node === "string") {
+      if (node.includes(NUL) && !flagged.has(pathKey(path))) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: "must not contain the NUL character (U+0000)",
+        });
+      }
+    } else if (Array.isArray(node)) {
+      node.forEach((item, index) => visit(item, [...path, index]));
+    } else if (typeof node === "object" && node !== null) {
+      for (const [key, child] of Object.entries(node)) visit(child, [...path, key]);
+    }
+  };
+  visit(value, []);
+}
+
+const pathKey = (path: readonly PropertyKey[]) => path.map(String).join("\u0001");
+
 /** One number a tenant answers on (also the admin API's attach body). */
-export const PhoneNumberSchema = z.strictObject({
-  vapiPhoneNumberId: trimmed(64).optional(),
-  number: E164Schema,
-});
+export const PhoneNumberSchema = z
+  .strictObject({
+    vapiPhoneNumberId: trimmed(64).optional(),
+    number: E164Schema,
+  })
+  .superRefine(flagNulCharacters);
 export type PhoneNumber = z.infer<typeof PhoneNumberSchema>;
 
 /**
@@ -160,6 +192,7 @@ export const TenantDocumentSchema = z
     retentionDays: z.number().int().min(1).max(3650).optional(),
   })
   .strict()
+  .superRefine(flagNulCharacters)
   .superRefine((tenant, ctx) => {
     const seenNumbers = new Set<string>();
     const seenIds = new Set<string>();

@@ -1,8 +1,19 @@
 import type { Kysely } from "kysely";
+import { prepareQuery } from "../db/prepared-query.js";
 import type { Database } from "../db/schema.js";
 import type { Interval } from "./slots.js";
 
 export const CONFIRMED = "confirmed";
+
+const selectBusy = prepareQuery((db, p: { tenantId: string; before: string; after: string }) =>
+  db
+    .selectFrom("bookings")
+    .select(["slot_start", "slot_end"])
+    .where("tenant_id", "=", p.tenantId)
+    .where("status", "=", CONFIRMED)
+    .where("slot_start", "<", p.before)
+    .where("slot_end", ">", p.after),
+);
 
 /** Confirmed bookings of one tenant that overlap an interval. */
 export async function findBusyIntervals(
@@ -11,14 +22,11 @@ export async function findBusyIntervals(
   within: Interval,
 ): Promise<Interval[]> {
   // ISO-8601 UTC strings from toISOString() share one format, so text order is time order.
-  const rows = await db
-    .selectFrom("bookings")
-    .select(["slot_start", "slot_end"])
-    .where("tenant_id", "=", tenantId)
-    .where("status", "=", CONFIRMED)
-    .where("slot_start", "<", new Date(within.endMs).toISOString())
-    .where("slot_end", ">", new Date(within.startMs).toISOString())
-    .execute();
+  const rows = await selectBusy.execute(db, {
+    tenantId,
+    before: new Date(within.endMs).toISOString(),
+    after: new Date(within.startMs).toISOString(),
+  });
   return rows.map((row) => ({
     startMs: Date.parse(row.slot_start),
     endMs: Date.parse(row.slot_end),

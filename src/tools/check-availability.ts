@@ -1,4 +1,3 @@
-import { DateTime } from "luxon";
 import { z } from "zod";
 import { loadFreeSlots, loadNextFreeSlots } from "./availability.js";
 import {
@@ -7,6 +6,7 @@ import {
   describeFreeSlots,
   describeLength,
 } from "./describe-slots.js";
+import { parseIsoDate, startOfLocalDate, startOfNextLocalDate } from "./local-time.js";
 import { daysInclusive, localDateOf, MAX_RANGE_DAYS, slotRulesFor } from "./slots.js";
 import { defineTool } from "./tool-definition.js";
 
@@ -15,7 +15,7 @@ import { defineTool } from "./tool-definition.js";
 const IsoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date like 2026-11-25")
-  .refine((value) => DateTime.fromISO(value).isValid, "must be a real calendar date");
+  .refine((value) => parseIsoDate(value) !== undefined, "must be a real calendar date");
 
 export const CheckAvailabilityArgsSchema = z.object({
   date: IsoDate.optional().describe(
@@ -70,7 +70,7 @@ export const checkAvailabilityTool = defineTool<CheckAvailabilityArgs>({
       from === to
         ? `on ${describeDay(startOfDayMs(from, timezone), timezone, nowMs)}`
         : `between ${describeDay(startOfDayMs(from, timezone), timezone, nowMs)} and ${describeDay(startOfDayMs(to, timezone), timezone, nowMs)}`;
-    const endOfRangeMs = DateTime.fromISO(to, { zone: timezone }).endOf("day").toMillis();
+    const endOfRangeMs = endOfDayMs(to, timezone);
     const [next] = await loadNextFreeSlots(ctx, endOfRangeMs, 1);
     return {
       ok: true,
@@ -82,6 +82,14 @@ export const checkAvailabilityTool = defineTool<CheckAvailabilityArgs>({
   },
 });
 
+// Both dates passed the IsoDate check.
 function startOfDayMs(isoDate: string, timezone: string): number {
-  return DateTime.fromISO(isoDate, { zone: timezone }).toMillis();
+  const date = parseIsoDate(isoDate);
+  return date === undefined ? Number.NaN : startOfLocalDate(timezone, date);
+}
+
+/** The last millisecond of a local date. */
+function endOfDayMs(isoDate: string, timezone: string): number {
+  const date = parseIsoDate(isoDate);
+  return date === undefined ? Number.NaN : startOfNextLocalDate(timezone, date) - 1;
 }

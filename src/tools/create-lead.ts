@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { prepareQuery } from "../db/prepared-query.js";
 import { enqueueLeadCreated } from "../notifications/enqueue-notifications.js";
 import { matchService, unknownServiceError } from "./match-service.js";
 import { newId, speakableReference } from "./new-id.js";
@@ -52,6 +53,72 @@ export const CreateLeadArgsSchema = z.object({
 });
 export type CreateLeadArgs = z.infer<typeof CreateLeadArgsSchema>;
 
+const findCallLeadId = prepareQuery((db, p: { tenantId: string; callId: string }) =>
+  db
+    .selectFrom("leads")
+    .select("id")
+    .where("tenant_id", "=", p.tenantId)
+    .where("call_id", "=", p.callId),
+);
+
+interface LeadFields {
+  name: string;
+  callback_number: string | null;
+  service: string | null;
+  urgency: (typeof URGENCIES)[number] | null;
+  suburb: string | null;
+  notes: string | null;
+}
+
+// Upsert on (tenant_id, call_id) rather than check-then-insert: two create_lead calls of one
+// call running at once still end as one lead. A NULL call id never conflicts. On a correction,
+// fields not given keep their earlier values.
+const upsertCallLead = prepareQuery(
+  (
+    db,
+    p: LeadFields & {
+      id: string;
+      tenantId: string;
+      callId: string | null;
+      callerNumber: string | null;
+      /** The callback number to store on a new lead (the caller's when none was given). */
+      newCallbackNumber: string | null;
+      nowIso: string;
+    },
+  ) =>
+    db
+      .insertInto("leads")
+      .values({
+        id: p.id,
+        tenant_id: p.tenantId,
+        call_id: p.callId,
+        caller_number: p.callerNumber,
+        name: p.name,
+        callback_number: p.newCallbackNumber,
+        service: p.service,
+        urgency: p.urgency,
+        suburb: p.suburb,
+        notes: p.notes,
+        created_at: p.nowIso,
+        updated_at: p.nowIso,
+      })
+      .onConflict((conflict) =>
+        conflict.columns(["tenant_id", "call_id"]).doUpdateSet((eb) => ({
+          name: eb.ref("excluded.name"),
+          callback_number: eb.fn.coalesce(
+            eb.val(p.callback_number),
+            eb.ref("leads.callback_number"),
+          ),
+          service: eb.fn.coalesce(eb.val(p.service), eb.ref("leads.service")),
+          urgency: eb.fn.coalesce(eb.val(p.urgency), eb.ref("leads.urgency")),
+          suburb: eb.fn.coalesce(eb.val(p.suburb), eb.ref("leads.suburb")),
+          notes: eb.fn.coalesce(eb.val(p.notes), eb.ref("leads.notes")),
+          updated_at: eb.val(p.nowIso),
+        })),
+      )
+      .returning(["id", "callback_number", "service", "urgency"]),
+);
+
 /**
  * Records the caller's enquiry. One lead per call: calling it again in the same call fills in
  * or corrects that lead (fields not given keep their earlier values).
@@ -84,43 +151,21 @@ export const createLeadTool = defineTool<CreateLeadArgs>({
     const existing =
       ctx.callId === undefined
         ? undefined
-        : await ctx.db
-            .selectFrom("leads")
-            .select("id")
-            .where("tenant_id", "=", ctx.tenant.id)
-            .where("call_id", "=", ctx.callId)
-            .executeTakeFirst();
+        : await findCallLeadId.executeTakeFirst(ctx.db, {
+            tenantId: ctx.tenant.id,
+            callId: ctx.callId,
+          });
 
-    // Upsert on (tenant_id, call_id) rather than check-then-insert: two create_lead calls of one
-    // call running at once still end as one lead. A NULL call id never conflicts.
-    const row = await ctx.db
-      .insertInto("leads")
-      .values({
-        id: newId("ld"),
-        tenant_id: ctx.tenant.id,
-        call_id: ctx.callId ?? null,
-        caller_number: callerNumber,
-        ...values,
-        callback_number: values.callback_number ?? callerNumber,
-        created_at: nowIso,
-        updated_at: nowIso,
-      })
-      .onConflict((conflict) =>
-        conflict.columns(["tenant_id", "call_id"]).doUpdateSet((eb) => ({
-          name: eb.ref("excluded.name"),
-          callback_number: eb.fn.coalesce(
-            eb.val(values.callback_number),
-            eb.ref("leads.callback_number"),
-          ),
-          service: eb.fn.coalesce(eb.val(values.service), eb.ref("leads.service")),
-          urgency: eb.fn.coalesce(eb.val(values.urgency), eb.ref("leads.urgency")),
-          suburb: eb.fn.coalesce(eb.val(values.suburb), eb.ref("leads.suburb")),
-          notes: eb.fn.coalesce(eb.val(values.notes), eb.ref("leads.notes")),
-          updated_at: nowIso,
-        })),
-      )
-      .returning(["id", "callback_number", "service", "urgency"])
-      .executeTakeFirstOrThrow();
+    const row = await upsertCallLead.executeTakeFirst(ctx.db, {
+      ...values,
+      id: newId("ld"),
+      tenantId: ctx.tenant.id,
+      callId: ctx.callId ?? null,
+      callerNumber,
+      newCallbackNumber: values.callback_number ?? callerNumber,
+      nowIso,
+    });
+    if (row === undefined) throw new Error("the lead upsert returned no row");
     // A new lead (not a correction of this call's lead) is announced to the tenant; queued in
     // this transaction, so with the database queue the job exists exactly when the lead does.
     if (existing === undefined) await enqueueLeadCreated(ctx.jobs, ctx.tenant, row.id, ctx.db);

@@ -1,5 +1,37 @@
-import { DateTime } from "luxon";
+import {
+  formatIsoDate,
+  fromLocalTime,
+  pad,
+  toLocalParts,
+  zoneOffsetMinutes,
+  type LocalParts,
+} from "./local-time.js";
 import type { Interval } from "./slots.js";
+
+// English names, as luxon prints them in an English locale (the assistant speaks English).
+const WEEKDAY_NAMES = [
+  "Monday",
+  "Tuesday",
+  "Wednesday",
+  "Thursday",
+  "Friday",
+  "Saturday",
+  "Sunday",
+] as const;
+const MONTH_NAMES = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const;
 
 // An answer the assistant can read out: a week of days, a handful of times each.
 const MAX_DAYS_LISTED = 7;
@@ -10,18 +42,45 @@ const MAX_TIMES_PER_DAY = 8;
  * tells them apart as "2:00 am daylight time" and "2:00 am standard time".
  */
 export function describeTime(epochMs: number, timezone: string, withSeason = false): string {
-  const local = DateTime.fromMillis(epochMs, { zone: timezone });
-  const text = local.toFormat("h:mm a").toLowerCase();
+  const local = toLocalParts(timezone, epochMs);
+  const text = `${local.hour % 12 === 0 ? 12 : local.hour % 12}:${pad(local.minute, 2)} ${
+    local.hour < 12 ? "am" : "pm"
+  }`;
   if (!withSeason) return text;
-  return `${text} ${local.isInDST ? "daylight time" : "standard time"}`;
+  return `${text} ${isInDst(timezone, local) ? "daylight time" : "standard time"}`;
+}
+
+/**
+ * luxon's `isInDST`: the offset is larger than on 1 January or in May at the same wall-clock
+ * time (which covers both hemispheres).
+ */
+function isInDst(timezone: string, local: LocalParts): boolean {
+  const offsetIn = (month: number, day: number) =>
+    zoneOffsetMinutes(
+      timezone,
+      fromLocalTime(
+        timezone,
+        {
+          year: local.year,
+          month,
+          day,
+          hour: local.hour,
+          minute: local.minute,
+          second: local.second,
+          millisecond: local.millisecond,
+        },
+        local.offsetMinutes,
+      ).epochMs,
+    );
+  return local.offsetMinutes > offsetIn(1, 1) || local.offsetMinutes > offsetIn(5, local.day);
 }
 
 /** "Wednesday 25 November" (the year is added when it is not the current one). */
 export function describeDay(epochMs: number, timezone: string, nowMs?: number): string {
-  const local = DateTime.fromMillis(epochMs, { zone: timezone });
-  const sameYear =
-    nowMs === undefined || DateTime.fromMillis(nowMs, { zone: timezone }).year === local.year;
-  return local.toFormat(sameYear ? "cccc d LLLL" : "cccc d LLLL yyyy");
+  const local = toLocalParts(timezone, epochMs);
+  const sameYear = nowMs === undefined || toLocalParts(timezone, nowMs).year === local.year;
+  const text = `${WEEKDAY_NAMES[local.weekday - 1] ?? ""} ${local.day} ${MONTH_NAMES[local.month - 1] ?? ""}`;
+  return sameYear ? text : `${text} ${pad(local.year, 4)}`;
 }
 
 /** "Wednesday 25 November at 9:00 am". */
@@ -31,7 +90,8 @@ export function describeSlot(epochMs: number, timezone: string, nowMs?: number):
 
 /** "2026-11-25 09:00": the local form book_appointment accepts back. */
 export function bookingKey(epochMs: number, timezone: string): string {
-  return DateTime.fromMillis(epochMs, { zone: timezone }).toFormat("yyyy-MM-dd HH:mm");
+  const local = toLocalParts(timezone, epochMs);
+  return `${formatIsoDate(local)} ${pad(local.hour, 2)}:${pad(local.minute, 2)}`;
 }
 
 /** "Wednesday 25 November at 9:00 am (2026-11-25 09:00)", for offering a specific slot. */
@@ -58,7 +118,7 @@ export function describeFreeSlots(
 ): string {
   const byDay = new Map<string, number[]>();
   for (const slot of slots) {
-    const date = DateTime.fromMillis(slot.startMs, { zone: timezone }).toISODate() ?? "";
+    const date = formatIsoDate(toLocalParts(timezone, slot.startMs));
     const starts = byDay.get(date) ?? [];
     starts.push(slot.startMs);
     byDay.set(date, starts);
@@ -67,9 +127,10 @@ export function describeFreeSlots(
   const parts = days.slice(0, MAX_DAYS_LISTED).map(([date, starts]) => {
     const labels = starts.map((start) => describeTime(start, timezone));
     const repeated = new Set(labels.filter((label, index) => labels.indexOf(label) !== index));
-    const times = starts
-      .slice(0, MAX_TIMES_PER_DAY)
-      .map((start, index) => describeTime(start, timezone, repeated.has(labels[index] ?? "")));
+    const times = starts.slice(0, MAX_TIMES_PER_DAY).map((start, index) => {
+      const label = labels[index] ?? "";
+      return repeated.has(label) ? describeTime(start, timezone, true) : label;
+    });
     const more = starts.length - times.length;
     const first = starts[0] ?? 0;
     const list =

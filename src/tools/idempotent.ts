@@ -1,4 +1,48 @@
+import { prepareQuery } from "../db/prepared-query.js";
 import type { ToolContext, ToolOutcome } from "./tool-definition.js";
+
+interface InvocationKey {
+  tenantId: string;
+  toolCallId: string;
+}
+
+const claimInvocation = prepareQuery(
+  (
+    db,
+    p: InvocationKey & { callId: string | null; toolName: string; args: string; createdAt: string },
+  ) =>
+    db
+      .insertInto("tool_invocations")
+      .values({
+        tenant_id: p.tenantId,
+        tool_call_id: p.toolCallId,
+        call_id: p.callId,
+        tool_name: p.toolName,
+        arguments: p.args,
+        outcome: "pending",
+        result: "",
+        created_at: p.createdAt,
+      })
+      .onConflict((conflict) => conflict.columns(["tenant_id", "tool_call_id"]).doNothing())
+      .returning("tool_call_id"),
+);
+
+const findInvocation = prepareQuery((db, p: InvocationKey) =>
+  db
+    .selectFrom("tool_invocations")
+    .select(["outcome", "result"])
+    .where("tenant_id", "=", p.tenantId)
+    .where("tool_call_id", "=", p.toolCallId),
+);
+
+const completeInvocation = prepareQuery(
+  (db, p: InvocationKey & { outcome: "ok" | "error"; result: string }) =>
+    db
+      .updateTable("tool_invocations")
+      .set({ outcome: p.outcome, result: p.result })
+      .where("tenant_id", "=", p.tenantId)
+      .where("tool_call_id", "=", p.toolCallId),
+);
 
 /**
  * Runs a side-effecting tool at most once per `(tenant, toolCallId)`.
@@ -17,29 +61,16 @@ export async function runIdempotent(
 ): Promise<ToolOutcome> {
   const key = { tenantId: ctx.tenant.id, toolCallId: ctx.toolCallId };
   return ctx.db.transaction().execute(async (trx) => {
-    const claimed = await trx
-      .insertInto("tool_invocations")
-      .values({
-        tenant_id: key.tenantId,
-        tool_call_id: key.toolCallId,
-        call_id: ctx.callId ?? null,
-        tool_name: toolName,
-        arguments: JSON.stringify(args ?? {}),
-        outcome: "pending",
-        result: "",
-        created_at: new Date(ctx.clock.now()).toISOString(),
-      })
-      .onConflict((conflict) => conflict.columns(["tenant_id", "tool_call_id"]).doNothing())
-      .returning("tool_call_id")
-      .executeTakeFirst();
+    const claimed = await claimInvocation.executeTakeFirst(trx, {
+      ...key,
+      callId: ctx.callId ?? null,
+      toolName,
+      args: JSON.stringify(args ?? {}),
+      createdAt: new Date(ctx.clock.now()).toISOString(),
+    });
 
     if (claimed === undefined) {
-      const first = await trx
-        .selectFrom("tool_invocations")
-        .select(["outcome", "result"])
-        .where("tenant_id", "=", key.tenantId)
-        .where("tool_call_id", "=", key.toolCallId)
-        .executeTakeFirst();
+      const first = await findInvocation.executeTakeFirst(trx, key);
       if (first?.outcome === "ok") return { ok: true, result: first.result };
       if (first?.outcome === "error") return { ok: false, error: first.result };
       return { ok: false, error: "That request is still being handled; please wait a moment." };
@@ -48,15 +79,11 @@ export async function runIdempotent(
     const outcome = await execute({ ...ctx, db: trx });
     // The caller was already told this failed (time budget); do not keep what it did.
     ctx.signal.throwIfAborted();
-    await trx
-      .updateTable("tool_invocations")
-      .set({
-        outcome: outcome.ok ? "ok" : "error",
-        result: outcome.ok ? outcome.result : outcome.error,
-      })
-      .where("tenant_id", "=", key.tenantId)
-      .where("tool_call_id", "=", key.toolCallId)
-      .execute();
+    await completeInvocation.execute(trx, {
+      ...key,
+      outcome: outcome.ok ? "ok" : "error",
+      result: outcome.ok ? outcome.result : outcome.error,
+    });
     return outcome;
   });
 }

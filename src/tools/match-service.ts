@@ -7,7 +7,24 @@ import { joinSpoken } from "./describe-slots.js";
 export function matchService(services: readonly string[], input: string): string | undefined {
   const wanted = normalize(input);
   if (wanted === "") return undefined;
-  return services.find((service) => normalize(service) === wanted);
+  return normalizedServices(services).get(wanted);
+}
+
+// A tenant's service list is fixed while its document is cached: normalize it once.
+const normalizedByList = new WeakMap<readonly string[], Map<string, string>>();
+
+/** Normalized name → the tenant's spelling (the first one, when two normalize alike). */
+function normalizedServices(services: readonly string[]): Map<string, string> {
+  let byName = normalizedByList.get(services);
+  if (byName === undefined) {
+    byName = new Map();
+    for (const service of services) {
+      const name = normalize(service);
+      if (!byName.has(name)) byName.set(name, service);
+    }
+    normalizedByList.set(services, byName);
+  }
+  return byName;
 }
 
 /** The sentence the assistant can say when a service is not offered. */

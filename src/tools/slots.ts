@@ -1,6 +1,20 @@
 import { DateTime } from "luxon";
 import { parseRange } from "../tenants/business-hours.js";
 import { WEEKDAYS, type Tenant } from "../tenants/tenant-document.js";
+import {
+  addDays,
+  atMidnight,
+  daysBetween,
+  formatIsoDate,
+  fromLocalTime,
+  parseIsoDate,
+  startOfLocalDate,
+  startOfNextLocalDate,
+  toLocalParts,
+  weekdayOf,
+  zoneOffsetMinutes,
+  type CalendarDate,
+} from "./local-time.js";
 
 /** Appointment length when the tenant document does not set `booking.slotMinutes`. */
 export const DEFAULT_SLOT_MINUTES = 60;
@@ -44,14 +58,17 @@ export function slotRulesFor(tenant: Tenant): SlotRules {
  * Opening times that fall inside a DST gap move forward, as luxon does.
  */
 export function slotsOnDate(rules: SlotRules, isoDate: string): Interval[] {
-  const day = DateTime.fromISO(isoDate, { zone: rules.timezone });
-  if (!day.isValid || rules.closedDates.has(isoDate)) return [];
-  const weekday = WEEKDAYS[day.weekday - 1];
+  const date = parseIsoDate(isoDate);
+  if (date === undefined || rules.closedDates.has(isoDate)) return [];
+  const weekday = WEEKDAYS[weekdayOf(date) - 1];
   if (weekday === undefined) return [];
+  const ranges = rules.hours[weekday];
+  if (ranges.length === 0) return [];
+  const day = localDay(rules.timezone, date);
   const lengthMs = rules.slotMinutes * MINUTE_MS;
   const starts = new Set<number>();
   const slots: Interval[] = [];
-  for (const value of rules.hours[weekday]) {
+  for (const value of ranges) {
     const range = parseRange(value);
     const openMs = atLocalMinutes(day, range.startMinutes);
     const closeMs = atLocalMinutes(day, range.endMinutes);
@@ -99,37 +116,36 @@ export function overlaps(a: Interval, b: Interval): boolean {
 }
 
 /** Local dates from `fromDate` to `toDate` inclusive (empty when reversed). */
-export function localDates(timezone: string, fromDate: string, toDate: string): string[] {
-  const first = DateTime.fromISO(fromDate, { zone: timezone });
-  const last = DateTime.fromISO(toDate, { zone: timezone });
-  if (!first.isValid || !last.isValid) return [];
+export function localDates(_timezone: string, fromDate: string, toDate: string): string[] {
+  const first = parseIsoDate(fromDate);
+  const last = parseIsoDate(toDate);
+  if (first === undefined || last === undefined) return [];
   const dates: string[] = [];
-  for (let day = first; day <= last; day = day.plus({ days: 1 })) {
-    const iso = day.toISODate();
-    if (iso !== null) dates.push(iso);
-  }
+  const count = daysBetween(first, last);
+  for (let index = 0; index <= count; index += 1) dates.push(formatIsoDate(addDays(first, index)));
   return dates;
 }
 
 /** Whole local days from `fromDate` to `toDate` inclusive (1 for the same day). */
-export function daysInclusive(timezone: string, fromDate: string, toDate: string): number {
-  const first = DateTime.fromISO(fromDate, { zone: timezone });
-  const last = DateTime.fromISO(toDate, { zone: timezone });
-  return Math.round(last.diff(first, "days").days) + 1;
+export function daysInclusive(_timezone: string, fromDate: string, toDate: string): number {
+  const first = parseIsoDate(fromDate);
+  const last = parseIsoDate(toDate);
+  if (first === undefined || last === undefined) return Number.NaN;
+  return daysBetween(first, last) + 1;
 }
 
 /** The UTC instants bounding whole local dates, for querying bookings. */
 export function localDatesToInterval(timezone: string, fromDate: string, toDate: string): Interval {
-  const startMs = DateTime.fromISO(fromDate, { zone: timezone }).startOf("day").toMillis();
-  const endMs = DateTime.fromISO(toDate, { zone: timezone })
-    .startOf("day")
-    .plus({ days: 1 })
-    .toMillis();
-  return { startMs, endMs };
+  const first = parseIsoDate(fromDate);
+  const last = parseIsoDate(toDate);
+  return {
+    startMs: first === undefined ? Number.NaN : startOfLocalDate(timezone, first),
+    endMs: last === undefined ? Number.NaN : startOfNextLocalDate(timezone, last),
+  };
 }
 
 export function localDateOf(timezone: string, epochMs: number): string {
-  return DateTime.fromMillis(epochMs, { zone: timezone }).toISODate() ?? "";
+  return formatIsoDate(toLocalParts(timezone, epochMs));
 }
 
 const LOCAL_TIME =
@@ -157,16 +173,35 @@ export function parseSlotStart(input: string, timezone: string): number | undefi
     const pm = meridiem.toLowerCase().startsWith("p");
     hour = (hour % 12) + (pm ? 12 : 0);
   }
-  const day = DateTime.fromISO(date, { zone: timezone });
-  if (!day.isValid || hour > 23 || minute > 59) return undefined;
-  const local = day.set({ hour, minute, second: Number(secondText ?? 0), millisecond: 0 });
-  return local.isValid ? local.toMillis() : undefined;
+  const day = parseIsoDate(date);
+  if (day === undefined || hour > 23 || minute > 59) return undefined;
+  // As luxon's `set` on the date's midnight: its offset is the guess for the local time, and
+  // seconds past 59 carry into the next minute.
+  const second = Number(secondText ?? 0);
+  const midnight = localDay(timezone, day);
+  const local = { year: day.year, month: day.month, day: day.day, hour, minute, second };
+  return fromLocalTime(timezone, local, midnight.offsetMinutes).epochMs;
+}
+
+/** A local date's midnight, as luxon's `DateTime.fromISO(date, { zone })` resolves it. */
+interface LocalDay {
+  timezone: string;
+  date: CalendarDate;
+  startMs: number;
+  offsetMinutes: number;
+}
+
+function localDay(timezone: string, date: CalendarDate): LocalDay {
+  const start = fromLocalTime(timezone, atMidnight(date), zoneOffsetMinutes(timezone, Date.now()));
+  return { timezone, date, startMs: start.epochMs, offsetMinutes: start.offsetMinutes };
 }
 
 /** Epoch ms of a wall-clock time on a local date; 24:00 is the next day's midnight. */
-function atLocalMinutes(day: DateTime, minutes: number): number {
-  if (minutes >= 24 * 60) return day.startOf("day").plus({ days: 1 }).toMillis();
-  return day
-    .set({ hour: Math.floor(minutes / 60), minute: minutes % 60, second: 0, millisecond: 0 })
-    .toMillis();
+function atLocalMinutes(day: LocalDay, minutes: number): number {
+  const { year, month, day: date } = day.date;
+  const local =
+    minutes >= 24 * 60
+      ? atMidnight(addDays(day.date, 1))
+      : { year, month, day: date, hour: Math.floor(minutes / 60), minute: minutes % 60 };
+  return fromLocalTime(day.timezone, local, day.offsetMinutes).epochMs;
 }

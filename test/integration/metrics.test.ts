@@ -1,12 +1,22 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer } from "node:net";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PermanentJobError, type JobHandlers, type JobWorker } from "../../src/jobs/queue.js";
 import type { Tenant } from "../../src/tenants/tenant-document.js";
 import { assistantRequest, toolCalls } from "../fixtures/vapi/builders.js";
 import { callTo } from "../fixtures/vapi/conversation.js";
 import { createTenant } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/start-server.js";
+import {
+  availableStores,
+  isRedisAvailable,
+  REDIS_URL,
+  uniqueRedisPrefix,
+  type TestStore,
+} from "../helpers/test-database.js";
+import { silentLog } from "./jobs/queue-fixtures.js";
 
 const METRICS_TOKEN = "metrics-token-0123456789abcdef";
 
@@ -196,7 +206,7 @@ describe("GET /metrics", () => {
     ).toBe(1);
 
     stop();
-    expect(await scrape(server)).not.toMatch(/frontdesk_job_queue_depth\{/);
+    expect(await scrape(server)).not.toMatch(/frontdesk_job_queue_depth\{queue="notifications"/);
   });
 
   it("counts job runs by job name once the workers run them", async () => {
@@ -288,6 +298,19 @@ describe("tenant cache metrics with Redis down", () => {
   });
   afterAll(async () => {
     await server.close();
+  });
+
+  it("leaves the job queue depth out of the scrape, and logs why, while Redis is down", async () => {
+    const page = await scrape(server);
+    expect(page).toContain("# TYPE frontdesk_job_queue_depth gauge");
+    expect(page).not.toMatch(/frontdesk_job_queue_depth\{/);
+    expect(page).toContain("frontdesk_webhook_requests_total");
+    expect(
+      server.logs.some(
+        (line) =>
+          line.level === 40 && line.metric === "job-queue-depth" && line.source === "bullmq",
+      ),
+    ).toBe(true);
   });
 
   it("counts shared-cache errors while webhooks keep being answered", async () => {
@@ -387,5 +410,125 @@ describe("job and delivery metrics from real notifications", () => {
         outcome: "retrying",
       }),
     ).toBe(1);
+  });
+});
+
+interface QueueMode {
+  store: TestStore;
+  queue: "database" | "bullmq";
+}
+
+const queueModes: QueueMode[] = [
+  ...(await availableStores()).map((store): QueueMode => ({ store, queue: "database" })),
+  // The queue is independent of the SQL store: BullMQ runs once, on SQLite.
+  ...((await isRedisAvailable()) ? [{ store: "sqlite", queue: "bullmq" } satisfies QueueMode] : []),
+];
+
+describe.each(queueModes)("job queue depth ($queue queue on $store)", (mode) => {
+  let server: TestServer;
+  const redisPrefix = uniqueRedisPrefix();
+  const depthOf = (page: string, state: string) =>
+    valueOf(page, "frontdesk_job_queue_depth", { queue: mode.queue, state });
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      store: mode.store,
+      env: {
+        // Nothing consumes until the test starts its own worker.
+        RUN_WORKERS: "false",
+        JOB_CONCURRENCY: "4",
+        JOB_POLL_INTERVAL_MS: "20",
+        ...(mode.queue === "bullmq" ? { REDIS_URL, REDIS_KEY_PREFIX: redisPrefix } : {}),
+      },
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    if (mode.queue === "bullmq") {
+      const redis = new Redis(REDIS_URL);
+      try {
+        const keys = await redis.keys(`${redisPrefix}*`);
+        if (keys.length > 0) await redis.del(...keys);
+      } finally {
+        redis.disconnect();
+      }
+    }
+  });
+
+  it("reports waiting, delayed, active and failed jobs at each scrape", async () => {
+    const tenantId = `t-${randomUUID()}`;
+    const jobs = server.deps.jobs;
+    expect(jobs.kind).toBe(mode.queue);
+    const empty = await scrape(server);
+    for (const state of ["waiting", "active", "delayed", "failed"]) {
+      expect(empty).toContain(
+        `frontdesk_job_queue_depth{queue="${mode.queue}",state="${state}"} 0`,
+      );
+    }
+
+    if (mode.queue === "bullmq") {
+      // Jobs go to BullMQ once the Redis connection is ready (the database queue stands in before).
+      const deadline = Date.now() + 5000;
+      while (server.deps.redis?.status !== "ready" && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    // Two due now, three for later; enqueueing a known id again adds nothing.
+    await jobs.enqueue("notify.call-ended", { tenantId, callId: "c1" }, { jobId: "depth:due:1" });
+    await jobs.enqueue("notify.deliver", { tenantId, deliveryId: "d1" }, { jobId: "depth:due:2" });
+    await jobs.enqueue("notify.deliver", { tenantId, deliveryId: "d1" }, { jobId: "depth:due:2" });
+    for (const n of [1, 2, 3]) {
+      await jobs.enqueue(
+        "notify.call-ended",
+        { tenantId, callId: `later-${n}` },
+        { jobId: `depth:later:${n}`, delayMs: 3_600_000 },
+      );
+    }
+    const inDatabase = await server.deps.db
+      .selectFrom("jobs")
+      .select("id")
+      .where("id", "like", "depth:%")
+      .execute();
+    expect(inDatabase).toHaveLength(mode.queue === "database" ? 5 : 0);
+    const queued = await scrape(server);
+    expect(depthOf(queued, "waiting")).toBe(2);
+    expect(depthOf(queued, "delayed")).toBe(3);
+    expect(depthOf(queued, "active")).toBe(0);
+    expect(depthOf(queued, "failed")).toBe(0);
+
+    // A worker takes both due jobs: one stays running until released, the other gives up at once.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const unexpected = () => Promise.reject(new Error("not part of this test"));
+    const handlers: JobHandlers = {
+      "notify.call-ended": () => held,
+      "notify.deliver": () => Promise.reject(new PermanentJobError("nothing to deliver")),
+      "notify.lead-created": unexpected,
+      "retention.purge": unexpected,
+    };
+    const worker: JobWorker = jobs.startWorker({ handlers, log: silentLog });
+    try {
+      const deadline = Date.now() + 10_000;
+      let page = await scrape(server);
+      while (
+        (depthOf(page, "active") !== 1 || depthOf(page, "failed") !== 1) &&
+        Date.now() < deadline
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        page = await scrape(server);
+      }
+      expect(depthOf(page, "waiting")).toBe(0);
+      expect(depthOf(page, "active")).toBe(1);
+      expect(depthOf(page, "delayed")).toBe(3);
+      expect(depthOf(page, "failed")).toBe(1);
+    } finally {
+      release();
+      await worker.stop({ graceMs: 2000 });
+    }
+    const settled = await scrape(server);
+    expect(depthOf(settled, "active")).toBe(0);
+    expect(depthOf(settled, "delayed")).toBe(3);
   });
 });

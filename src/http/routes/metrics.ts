@@ -20,6 +20,14 @@ export async function metricsRoute(
   options: MetricsRouteOptions,
 ): Promise<void> {
   const expected = options.token === undefined ? undefined : sha256(options.token);
+  // A store that is down costs its own series, never the scrape: say which one was left out.
+  const off = options.metrics.onCollectError(({ metric, source, error }) =>
+    app.log.warn(
+      { err: error, metric, source },
+      "metric left out of the scrape: could not read it",
+    ),
+  );
+  app.addHook("onClose", async () => off());
 
   app.get("/metrics", {
     onRequest: async (request, reply) => {

@@ -210,6 +210,75 @@ describe.each(await availableStores())("admin API: tenants (%s)", (store) => {
       );
     });
 
+    it("NUL characters (U+0000) in any string with 400 naming each field, on every store", async () => {
+      const tenant = buildTenant();
+      const nul = "\u0000";
+      const created = await call<ErrorResponse>("POST", "/tenants", {
+        body: {
+          ...tenant,
+          name: `Harbour${nul}side`,
+          services: ["Plumbing", `Gas${nul}`],
+          faq: [{ question: "Do you do weekends?", answer: `Yes${nul}` }],
+          phoneNumbers: [{ number: uniqueNumber(), vapiPhoneNumberId: `pn${nul}1` }],
+        },
+      });
+      expect(created.status).toBe(400);
+      expect(created.body.error.code).toBe("VALIDATION_FAILED");
+      expect(created.body.error.details).toEqual(
+        expect.arrayContaining(
+          ["name", "services.1", "faq.0.answer", "phoneNumbers.0.vapiPhoneNumberId"].map(
+            (path) => ({
+              path,
+              message: expect.stringContaining("NUL") as string,
+            }),
+          ),
+        ),
+      );
+      // Each field once, even where a nested schema checks it too.
+      expect(fieldPaths(created.body)).toHaveLength(4);
+      expect((await call("GET", `/tenants/${tenant.id}`)).status).toBe(404);
+
+      const existing = await createTenant(server.deps);
+      const replaced = await call<ErrorResponse>("PUT", `/tenants/${existing.id}`, {
+        body: { ...existing, name: `Renamed${nul}` },
+      });
+      expect(replaced.status).toBe(400);
+      expect(fieldPaths(replaced.body)).toEqual(["name"]);
+      const patched = await call<ErrorResponse>("PATCH", `/tenants/${existing.id}`, {
+        headers: { "content-type": "application/merge-patch+json" },
+        body: { assistant: { instructions: `Be brief.${nul}` } },
+      });
+      expect(patched.status).toBe(400);
+      expect(fieldPaths(patched.body)).toEqual(["assistant.instructions"]);
+      const attached = await call<ErrorResponse>("POST", `/tenants/${existing.id}/phone-numbers`, {
+        body: { number: uniqueNumber(), vapiPhoneNumberId: `pn${nul}` },
+      });
+      expect(attached.status).toBe(400);
+      expect(fieldPaths(attached.body)).toEqual(["vapiPhoneNumberId"]);
+
+      const unchanged = await call<TenantResource>("GET", `/tenants/${existing.id}`);
+      expect(unchanged.body.version).toBe(1);
+      expect(unchanged.body.document.name).toBe(existing.name);
+    });
+
+    it("a NUL character (%00) in a path parameter or query value with 400 naming it", async () => {
+      const existing = await createTenant(server.deps);
+      const cases: [string, string, string][] = [
+        ["GET", "/tenants/a%00b", "id"],
+        ["DELETE", "/tenants/a%00b", "id"],
+        ["GET", "/tenants?cursor=a%00b", "cursor"],
+        ["DELETE", `/tenants/${existing.id}/phone-numbers/%2B61%00`, "number"],
+        ["GET", "/calls?tenantId=a%00b", "tenantId"],
+      ];
+      for (const [method, path, field] of cases) {
+        const response = await call<ErrorResponse>(method, path);
+        expect(response.status, `${method} ${path}`).toBe(400);
+        expect(fieldPaths(response.body), `${method} ${path}`).toEqual([field]);
+      }
+      // Authentication still comes first.
+      expect((await call("GET", "/tenants/a%00b", { token: null })).status).toBe(401);
+    });
+
     it("unknown keys (typos) instead of ignoring them", async () => {
       const response = await call<ErrorResponse>("POST", "/tenants", {
         body: { ...buildTenant(), hour: {} },

@@ -2,10 +2,13 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "../../../src/clock.js";
 import { createSessionKeys } from "../../../src/dashboard/session.js";
+import type { ScenarioName } from "../../../src/simulator/scenario.js";
+import { createRequestSigning } from "../../../src/simulator/sign-request.js";
+import { simulateCall } from "../../../src/simulator/simulate-call.js";
 import { createDeliveryRepo } from "../../../src/notifications/delivery-repo.js";
 import type { Tenant } from "../../../src/tenants/tenant-document.js";
 import { statusUpdate } from "../../fixtures/vapi/status-update.js";
-import { partiesOf } from "../../helpers/call-rows.js";
+import { partiesOf, readCall } from "../../helpers/call-rows.js";
 import { createTenant } from "../../helpers/factories.js";
 import { startTestServer, type TestServer } from "../../helpers/start-server.js";
 import { availableStores } from "../../helpers/test-database.js";
@@ -219,6 +222,19 @@ describe.each(await availableStores())("dashboard over HTTP (%s)", (store) => {
       expect(none.text).toContain("No calls match these filters.");
     });
 
+    it("refuses a NUL character (%00) in a path or filter with a 400 page, on every store", async () => {
+      for (const path of [
+        "/dashboard/tenants?q=a%00",
+        "/dashboard/tenants/a%00b",
+        "/dashboard/calls?tenant=a%00&endedReason=x%00",
+        "/dashboard/calls/a%00b",
+      ]) {
+        const response = await admin.get(path);
+        expect(response.status, path).toBe(400);
+        expect(response.headers.get("content-type"), path).toBe("text/html; charset=utf-8");
+      }
+    });
+
     it("shows a 404 page for an unknown tenant, call or path", async () => {
       for (const path of [
         "/dashboard/tenants/nobody",
@@ -255,6 +271,19 @@ describe.each(await availableStores())("dashboard over HTTP (%s)", (store) => {
         'id="f-hours-tue-error">range 2: must be &quot;HH:MM-HH:MM&quot;',
       );
       expect(response.text).toContain('id="f-faq-0-answer-error">Too small');
+      expect((await server.deps.tenants.findById(other.id))?.version).toBe(1);
+    });
+
+    it("shows a NUL character in a field as that field's error, on every store", async () => {
+      const csrf = await admin.csrf();
+      const response = await admin.post(`/dashboard/tenants/${other.id}/edit`, {
+        _csrf: csrf,
+        version: "1",
+        name: `${other.name}\u0000`,
+        timezone: other.timezone,
+      });
+      expect(response.status).toBe(400);
+      expect(response.text).toContain('id="f-name-error">must not contain the NUL character');
       expect((await server.deps.tenants.findById(other.id))?.version).toBe(1);
     });
 
@@ -458,6 +487,64 @@ describe.each(await availableStores())("dashboard over HTTP (%s)", (store) => {
         _csrf: csrf,
       });
       expect(again.headers.get("location")).toBe("/dashboard/deliveries?resent=not-failed");
+    });
+  });
+
+  describe("simulated calls", () => {
+    let business: Tenant;
+    const callIds = new Map<ScenarioName, string>();
+
+    beforeAll(async () => {
+      business = await createTenant(server.deps);
+      for (const scenario of ["booking", "message", "emergency"] as const) {
+        const report = await simulateCall({
+          url: server.url,
+          number: business.phoneNumbers[0]?.number ?? "",
+          scenario,
+          sign: createRequestSigning(server.config.auth).sign,
+        });
+        expect([report.violations, report.warnings], scenario).toEqual([0, 0]);
+        callIds.set(scenario, report.callId);
+      }
+    });
+
+    it("lists a tenant's bookings and messages, each with a link to its call", async () => {
+      const bookings = await admin.get(`/dashboard/tenants/${business.id}/bookings`);
+      expect(bookings.status).toBe(200);
+      expect(bookings.text).toContain("Daniel Nguyen");
+      expect(bookings.text).toContain("Blocked drains");
+      expect(bookings.text).toContain(`href="/dashboard/calls/${callIds.get("booking")}"`);
+
+      const messages = await admin.get(`/dashboard/tenants/${business.id}/messages`);
+      expect(messages.status).toBe(200);
+      expect(messages.text).toContain("Sam Taylor");
+      expect(messages.text).toMatch(/hot water system/);
+      expect(messages.text).toContain(`href="/dashboard/calls/${callIds.get("message")}"`);
+    });
+
+    it("shows an emergency call's transfer in its timeline", async () => {
+      const page = await admin.get(`/dashboard/calls/${callIds.get("emergency")}`);
+      expect(page.status).toBe(200);
+      const timeline = /id="timeline"[\s\S]*$/.exec(page.text)?.[0] ?? "";
+      expect(timeline).toContain("Transferred to");
+      expect(timeline).toContain("Emergency · gas smell");
+    });
+
+    it("filters calls by date, both ends inclusive (UTC)", async () => {
+      const callId = callIds.get("booking") ?? "";
+      const createdAt = (await readCall(server, callId))?.created_at ?? "";
+      const day = createdAt.slice(0, 10);
+      const shift = (days: number) => {
+        const date = new Date(`${day}T00:00:00.000Z`);
+        date.setUTCDate(date.getUTCDate() + days);
+        return date.toISOString().slice(0, 10);
+      };
+      const list = (query: string) =>
+        admin.get(`/dashboard/calls?tenant=${business.id}&${query}`).then((page) => page.text);
+      expect(await list(`from=${day}&to=${day}`)).toContain(`/dashboard/calls/${callId}`);
+      expect(await list(`from=${shift(-1)}`)).toContain(`/dashboard/calls/${callId}`);
+      expect(await list(`from=${shift(1)}`)).toContain("No calls match these filters.");
+      expect(await list(`to=${shift(-1)}`)).toContain("No calls match these filters.");
     });
   });
 });

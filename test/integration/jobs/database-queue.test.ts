@@ -261,4 +261,41 @@ describe.each(stores)("database job queue (%s)", (store) => {
     ).rejects.toThrow("the write this job belongs to failed");
     expect(await readJobs(deps, "tx-")).toEqual([]);
   });
+
+  it("prunes succeeded jobs after a week and failed ones after 30 days when a worker starts", async () => {
+    const deps = await instance();
+    const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 3600 * 1000).toISOString();
+    const row = (id: string, status: "succeeded" | "failed", updatedAt: string) => ({
+      id,
+      name: "notify.deliver",
+      payload: JSON.stringify(payload(id)),
+      status,
+      attempts: 1,
+      max_attempts: 3,
+      run_at: updatedAt,
+      locked_until: null,
+      locked_by: null,
+      last_error: status === "failed" ? "gave up" : null,
+      created_at: updatedAt,
+      updated_at: updatedAt,
+    });
+    await deps.db
+      .insertInto("jobs")
+      .values([
+        row("prune-succeeded-old", "succeeded", daysAgo(8)),
+        row("prune-succeeded-recent", "succeeded", daysAgo(6)),
+        row("prune-failed-old", "failed", daysAgo(31)),
+        row("prune-failed-recent", "failed", daysAgo(8)),
+      ])
+      .execute();
+    // The first prune runs as the worker starts; stopping waits for it.
+    await start(
+      deps,
+      handlersWith(async () => undefined),
+    ).stop({ graceMs: 0 });
+    expect((await readJobs(deps, "prune-")).map((job) => job.id)).toEqual([
+      "prune-failed-recent",
+      "prune-succeeded-recent",
+    ]);
+  });
 });

@@ -7,6 +7,7 @@ import {
 } from "../../../admin/records/create-record-admin.js";
 import type { TenantRepo } from "../../../tenants/tenant-repo.js";
 import { adminAuth } from "../../plugins/admin-auth.js";
+import { rejectNulCharacters } from "../../plugins/reject-nul-characters.js";
 import { bookingRoutes } from "./bookings.js";
 import { callRoutes } from "./calls.js";
 import { deliveryRoutes } from "./deliveries.js";
@@ -37,6 +38,7 @@ export interface AdminRoutesOptions {
  */
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions) {
   app.addHook("onRequest", adminAuth({ token: options.token }));
+  app.addHook("preValidation", rejectNulCharacters());
   // RFC 7386's media type, parsed exactly like Fastify's JSON (prototype-poisoning protection).
   app.addContentTypeParser(
     "application/merge-patch+json",

@@ -4,6 +4,7 @@ import { safeNextPath } from "../../../dashboard/dashboard-queries.js";
 import { errorPage } from "../../../dashboard/views/layout.js";
 import { AppError } from "../../../errors.js";
 import { toAppError } from "../../plugins/error-handler.js";
+import { rejectNulCharacters } from "../../plugins/reject-nul-characters.js";
 import { assetRoutes } from "./asset-routes.js";
 import { authRoutes } from "./auth-routes.js";
 import { callRoutes } from "./call-routes.js";
@@ -93,6 +94,8 @@ export async function dashboardRoutes(
       csrfToken: dashboard.keys.csrfToken(session),
     });
   });
+
+  app.addHook("preValidation", rejectNulCharacters());
 
   // Every state-changing form carries the session's CSRF token; SameSite=Strict is the first
   // line, this is the second, and a foreign Origin is refused outright.

@@ -1,0 +1,89 @@
+import { DateTime } from "luxon";
+import { describe, expect, it } from "vitest";
+import {
+  addDays,
+  daysBetween,
+  fromLocalTime,
+  parseIsoDate,
+  startOfLocalDate,
+  startOfNextLocalDate,
+  toLocalParts,
+  weekdayOf,
+  zoneOffsetMinutes,
+} from "../../../src/tools/local-time.js";
+
+const SYDNEY = "Australia/Sydney";
+const LORD_HOWE = "Australia/Lord_Howe"; // half-hour DST shift
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe("zoneOffsetMinutes", () => {
+  it("agrees with luxon around DST changes, including half-hour ones", () => {
+    const zones = [SYDNEY, LORD_HOWE, "America/New_York", "Asia/Kathmandu", "Europe/London", "UTC"];
+    // Every 7.5 minutes across both 2026/27 Sydney and Lord Howe transitions.
+    const starts = [Date.parse("2026-10-03T12:00:00Z"), Date.parse("2027-04-03T12:00:00Z")];
+    for (const zone of zones) {
+      for (const start of starts) {
+        for (let ms = start; ms < start + 8 * 3_600_000; ms += 450_000) {
+          expect(zoneOffsetMinutes(zone, ms)).toBe(DateTime.fromMillis(ms, { zone }).offset);
+        }
+      }
+    }
+  });
+});
+
+describe("toLocalParts", () => {
+  it("reads the wall clock and weekday of an instant", () => {
+    const parts = toLocalParts(SYDNEY, Date.parse("2026-11-24T20:30:00Z"));
+    expect(parts).toMatchObject({
+      year: 2026,
+      month: 11,
+      day: 25,
+      hour: 7,
+      minute: 30,
+      weekday: 3,
+      offsetMinutes: 660,
+    });
+  });
+});
+
+describe("fromLocalTime", () => {
+  it("moves a time inside the spring-forward gap forward, as luxon does", () => {
+    const local = { year: 2026, month: 10, day: 4, hour: 2, minute: 30 };
+    expect(iso(fromLocalTime(SYDNEY, local, 600).epochMs)).toBe("2026-10-03T16:30:00.000Z");
+    expect(iso(fromLocalTime(SYDNEY, local, 660).epochMs)).toBe("2026-10-03T16:30:00.000Z");
+  });
+
+  it("resolves a repeated fall-back time with the guessed offset", () => {
+    const local = { year: 2027, month: 4, day: 4, hour: 2, minute: 30 };
+    expect(iso(fromLocalTime(SYDNEY, local, 660).epochMs)).toBe("2027-04-03T15:30:00.000Z");
+    expect(iso(fromLocalTime(SYDNEY, local, 600).epochMs)).toBe("2027-04-03T16:30:00.000Z");
+  });
+});
+
+describe("calendar dates", () => {
+  it("accepts real dates only", () => {
+    expect(parseIsoDate("2028-02-29")).toEqual({ year: 2028, month: 2, day: 29 });
+    expect(parseIsoDate("2027-02-29")).toBeUndefined();
+    expect(parseIsoDate("2100-02-29")).toBeUndefined();
+    expect(parseIsoDate("2026-13-01")).toBeUndefined();
+    expect(parseIsoDate("2026-1-01")).toBeUndefined();
+  });
+
+  it("adds and counts days across months, years and DST changes", () => {
+    expect(addDays({ year: 2026, month: 12, day: 31 }, 1)).toEqual({
+      year: 2027,
+      month: 1,
+      day: 1,
+    });
+    expect(daysBetween({ year: 2027, month: 4, day: 1 }, { year: 2027, month: 4, day: 15 })).toBe(
+      14,
+    );
+    expect(weekdayOf({ year: 2026, month: 11, day: 29 })).toBe(7);
+  });
+
+  it("bounds a local day that is 25 hours long", () => {
+    const day = { year: 2027, month: 4, day: 4 };
+    expect(iso(startOfLocalDate(SYDNEY, day))).toBe("2027-04-03T13:00:00.000Z");
+    expect(iso(startOfNextLocalDate(SYDNEY, day))).toBe("2027-04-04T14:00:00.000Z");
+  });
+});
