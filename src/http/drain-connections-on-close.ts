@@ -56,9 +56,10 @@ export function drainConnectionsOnClose(app: FastifyInstance, timeouts: HttpTime
     }, SWEEP_INTERVAL_MS);
     sweep.unref();
   });
-  app.addHook("onSend", async (_request, reply, payload) => {
+  // Callback style, not async: it runs on every response, and a promise per response shows.
+  app.addHook("onSend", (_request, reply, payload, done) => {
     if (closingSince !== undefined) void reply.header("connection", "close");
-    return payload;
+    done(null, payload);
   });
   app.addHook("onClose", async () => clearInterval(sweep));
 }
