@@ -128,6 +128,7 @@ export async function buildApp({
     processWebhook,
     bodyLimitBytes: config.bodyLimitBytes,
     onWebhook: (summary, seconds) => deps.metrics.observeWebhook(summary, seconds),
+    canonicalLog: app.log.child({}, { redact: [] }),
   });
 
   const checks: ReadinessCheck[] = [{ name: "database", check: () => deps.tenants.ping() }];

@@ -149,6 +149,20 @@ describe("logging of a whole webhook exchange at info level", () => {
     });
   });
 
+  it("carries only the listed canonical fields on summary lines (they are not redacted)", () => {
+    const allowed = new Set([
+      ...["level", "time", "service", "reqId", "msg", "durationMs"],
+      ...["messageType", "tenantId", "callId", "cacheTier", "auth", "authFailure", "outcome"],
+      ...["statusCode", "endedReason", "tools", "toolErrors", "callStatus", "documents"],
+      ...["notification", "returningCaller"],
+    ]);
+    const summaries = server.logs.filter((line) => line.msg === "vapi webhook");
+    expect(summaries.length).toBeGreaterThan(0);
+    for (const summary of summaries) {
+      expect(Object.keys(summary).filter((key) => !allowed.has(key))).toEqual([]);
+    }
+  });
+
   it("summarises rejected webhooks with their status and reason", () => {
     for (const requestId of requestIds.slice(2)) {
       const summary = linesOf(requestId).find((line) => line.msg === "vapi webhook");

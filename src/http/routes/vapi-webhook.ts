@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { WebhookRequest, WebhookResponse } from "../../vapi/process-webhook.js";
 
 export interface VapiWebhookRouteOptions {
@@ -6,7 +6,34 @@ export interface VapiWebhookRouteOptions {
   bodyLimitBytes: number;
   /** Called with the canonical summary once per webhook (metrics). */
   onWebhook?: (summary: WebhookResponse["summary"], durationSeconds: number) => void;
+  /**
+   * Writes the canonical line. Without redaction (pattern redaction was most of the line's
+   * cost): its safety comes from CANONICAL_FIELDS instead. Default: the request's own logger.
+   */
+  canonicalLog?: FastifyBaseLogger;
 }
+
+/**
+ * The only fields the canonical line carries, all set by our own code (never caller data,
+ * transcripts or secrets). A field a handler annotates that is not listed here is not logged.
+ */
+const CANONICAL_FIELDS = [
+  "messageType",
+  "tenantId",
+  "callId",
+  "cacheTier",
+  "auth",
+  "authFailure",
+  "outcome",
+  "statusCode",
+  "endedReason",
+  "tools",
+  "toolErrors",
+  "callStatus",
+  "documents",
+  "notification",
+  "returningCaller",
+] as const;
 
 /**
  * POST /vapi/webhook: a thin adapter. The body is kept as raw bytes (signatures are checked on
@@ -40,13 +67,32 @@ export async function vapiWebhookRoute(
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
     options.onWebhook?.(result.summary, durationMs / 1000);
     // The one canonical line per webhook (STYLE.md: wide event); no caller data in it.
-    request.log.info(
-      { ...result.summary, durationMs: Math.round(durationMs * 1000) / 1000 },
-      "vapi webhook",
-    );
+    const canonical = options.canonicalLog;
+    if (canonical === undefined) {
+      request.log.info({ ...pickCanonical(result.summary), durationMs: round(durationMs) }, "vapi webhook");
+    } else if (INFO_OR_MORE.has(canonical.level)) {
+      canonical.info(
+        { reqId: request.id, ...pickCanonical(result.summary), durationMs: round(durationMs) },
+        "vapi webhook",
+      );
+    }
     return reply
       .status(result.statusCode)
       .type("application/json; charset=utf-8")
       .send(result.body);
   });
+}
+
+const INFO_OR_MORE = new Set(["info", "debug", "trace"]);
+
+function pickCanonical(summary: Record<string, unknown>): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const name of CANONICAL_FIELDS) {
+    if (summary[name] !== undefined) fields[name] = summary[name];
+  }
+  return fields;
+}
+
+function round(durationMs: number): number {
+  return Math.round(durationMs * 1000) / 1000;
 }
