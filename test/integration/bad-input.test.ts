@@ -196,6 +196,20 @@ describe("bad input on the webhook", () => {
     expect(Object.prototype).not.toHaveProperty("polluted");
   });
 
+  it("removes prototype keys spelled with \\u escapes too", async () => {
+    const body =
+      '{"message":{"type":"assistant-request","\\u005f\\u005fproto__":{"polluted":"yes"},' +
+      '"call":{"id":"c-proto-escaped"},' +
+      '"assistant":{"metadata":{"__pr\\u006fto__":{"tenantId":"someone-else"}}},' +
+      '"c\\u006fnstructor":{"prototype":{"polluted":"yes"}}}}';
+    expect(body).not.toContain("__proto__");
+    const response = await server.postWebhook(body);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toHaveProperty("error");
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(({} as Record<string, unknown>).tenantId).toBeUndefined();
+  });
+
   it("treats __proto__ and constructor as unknown message types", async () => {
     for (const type of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {
       const response = await server.postWebhook({ message: { type } });
