@@ -93,8 +93,11 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     tenantCacheEntries: () => resolver.size,
   });
   resolverEvents.on((event) => metrics.observeResolverEvent(event));
-  // Read at every scrape; a failed read leaves the series out and is logged by the metrics route.
-  const unwatchQueueDepth = metrics.jobs.watchQueueDepth(jobs.kind, () => jobs.depth());
+  // Read at every scrape, each part of a fallback queue under its own label (BullMQ and the
+  // database); a failed read leaves that series out and is logged by the metrics route.
+  const unwatchQueueDepth = (jobs.parts ?? [jobs]).map((part) =>
+    metrics.jobs.watchQueueDepth(part.kind, () => part.depth()),
+  );
   const resolver = createTenantResolver<PreparedAssistant>({
     repo: tenants,
     prepare: (tenant) =>
@@ -128,7 +131,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     metrics,
     async close() {
       resolver.stop();
-      unwatchQueueDepth();
+      for (const unwatch of unwatchQueueDepth) unwatch();
       await jobs.close();
       redis?.disconnect();
       await handle.close();

@@ -59,5 +59,8 @@ export function createJobQueue({
     primary: bullmq,
     fallback: database,
     isPrimaryReachable: isRedisReachable,
+    isInFallback: async (jobId) =>
+      (await db.selectFrom("jobs").select("id").where("id", "=", jobId).executeTakeFirst()) !==
+      undefined,
   });
 }

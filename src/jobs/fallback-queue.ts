@@ -1,4 +1,12 @@
-import type { JobQueue, JobQueueDepth, JobWorker, StartWorkerOptions } from "./queue.js";
+import { JOB_NAMES } from "./job-types.js";
+import type {
+  JobHandler,
+  JobHandlers,
+  JobQueue,
+  JobQueueDepth,
+  JobWorker,
+  StartWorkerOptions,
+} from "./queue.js";
 
 export interface FallbackQueueOptions {
   /** Where jobs normally go (BullMQ). */
@@ -10,6 +18,12 @@ export interface FallbackQueueOptions {
    * ready): enqueueing then goes to the fallback without waiting on the primary at all.
    */
   isPrimaryReachable: () => boolean;
+  /**
+   * Whether the fallback holds a job with this id, in any state (the `jobs` table keeps finished
+   * jobs for a week). A primary job whose id the fallback knows is a duplicate of it and is
+   * skipped (see createFallbackQueue).
+   */
+  isInFallback: (jobId: string) => Promise<boolean>;
   /** How long an enqueue waits for the primary before using the fallback. Default 500. */
   primaryTimeoutMs?: number;
   /** After the primary failed or timed out, skip it for this long. Default 5000. */
@@ -32,9 +46,15 @@ const DEFAULT_PRIMARY_PAUSE_MS = 5000;
  * then exists exactly when the data it is about commits (a transactional outbox), and the
  * transaction never holds its locks (SQLite's single write lock) while waiting on Redis.
  *
- * An enqueue that timed out on Redis may still land there later, so a job can exist on both
- * queues and run twice: handlers are idempotent (a delivery is made once per subject and is not
- * sent again once it succeeded), as they already are for retried webhooks.
+ * A job id can reach both queues: an enqueue that timed out on Redis may still land there later,
+ * and the same id may be enqueued once outside a transaction and once inside one. The database
+ * queue wins: before running a BullMQ job the worker looks its id up in the database queue and
+ * skips the job if it is there (it runs, or ran, from there). So such a job runs once, unless its
+ * BullMQ copy started before the database copy was written; then it runs twice, and handlers are
+ * idempotent for that (a delivery is made once per subject and not sent again once it
+ * succeeded), as they already are for retried webhooks.
+ *
+ * Each part keeps its own depth (`parts`): with Redis down the database part still reports.
  * @throws only when the fallback fails too (the database is down as well).
  */
 export function createFallbackQueue(options: FallbackQueueOptions): JobQueue {
@@ -73,6 +93,9 @@ export function createFallbackQueue(options: FallbackQueueOptions): JobQueue {
       await fallback.enqueue(name, payload, enqueueOptions);
     },
 
+    parts: [primary, fallback],
+
+    /** Both parts together; throws when either store does not answer (the gauge reads `parts`). */
     async depth(): Promise<JobQueueDepth> {
       const [main, spare] = await Promise.all([primary.depth(), fallback.depth()]);
       return {
@@ -85,7 +108,10 @@ export function createFallbackQueue(options: FallbackQueueOptions): JobQueue {
 
     startWorker(workerOptions: StartWorkerOptions): JobWorker {
       const workers = [
-        primary.startWorker(workerOptions),
+        primary.startWorker({
+          ...workerOptions,
+          handlers: skippingJobsIn(options.isInFallback, workerOptions.handlers),
+        }),
         fallback.startWorker({
           ...workerOptions,
           log: workerOptions.log.child({ queue: fallback.kind }),
@@ -102,4 +128,30 @@ export function createFallbackQueue(options: FallbackQueueOptions): JobQueue {
       await Promise.all([primary.close(), fallback.close()]);
     },
   };
+}
+
+/**
+ * The handlers with a guard: a job whose id the database queue holds is a duplicate there and
+ * does nothing here. (It still counts as a completed run: the check is one primary-key lookup
+ * inside the run, and only a Redis add that timed out, or an id also enqueued in a transaction,
+ * makes such a duplicate.)
+ */
+function skippingJobsIn(
+  isInFallback: (jobId: string) => Promise<boolean>,
+  handlers: JobHandlers,
+): JobHandlers {
+  const guard =
+    (handler: JobHandler<never>): JobHandler<never> =>
+    async (payload, ctx) => {
+      if (await isInFallback(ctx.jobId)) {
+        ctx.log.info("job skipped: the database queue holds the same job id and runs it");
+        return;
+      }
+      await handler(payload, ctx);
+    };
+  // Every name gets the same guard, so the table keeps its shape; TypeScript cannot map a
+  // correlated union of handler types, hence the cast.
+  return Object.fromEntries(
+    JOB_NAMES.map((name) => [name, guard(handlers[name] as JobHandler<never>)]),
+  ) as unknown as JobHandlers;
 }

@@ -94,6 +94,12 @@ export interface JobQueue {
    * every scrape, so one cheap query). Throws when the store is unreachable.
    */
   depth(): Promise<JobQueueDepth>;
+  /**
+   * The queues this one combines, when it combines several (the fallback queue: BullMQ, then the
+   * database queue), each on its own store. The depth gauge reads each part under its own `kind`,
+   * so a store that does not answer drops only its own series. Undefined for a plain queue.
+   */
+  readonly parts?: readonly JobQueue[];
   /** Starts consuming with these handlers. Nothing is consumed before this is called. */
   startWorker(options: StartWorkerOptions): JobWorker;
   /** Closes the queue's own connections (stop workers first). */

@@ -300,10 +300,22 @@ describe("tenant cache metrics with Redis down", () => {
     await server.close();
   });
 
-  it("leaves the job queue depth out of the scrape, and logs why, while Redis is down", async () => {
+  it("leaves only BullMQ's job queue depth out of the scrape, and logs why, while Redis is down", async () => {
+    // A job queued meanwhile goes to the database queue, whose depth is still reported.
+    await server.deps.jobs.enqueue(
+      "notify.deliver",
+      { tenantId: `t-${randomUUID()}`, deliveryId: "redis-down" },
+      { jobId: `metrics:redis-down:${randomUUID()}`, delayMs: 3_600_000 },
+    );
     const page = await scrape(server);
     expect(page).toContain("# TYPE frontdesk_job_queue_depth gauge");
-    expect(page).not.toMatch(/frontdesk_job_queue_depth\{/);
+    expect(page).not.toMatch(/frontdesk_job_queue_depth\{queue="bullmq"/);
+    expect(
+      valueOf(page, "frontdesk_job_queue_depth", { queue: "database", state: "delayed" }),
+    ).toBeGreaterThanOrEqual(1);
+    for (const state of ["waiting", "active", "failed"]) {
+      expect(page).toContain(`frontdesk_job_queue_depth{queue="database",state="${state}"}`);
+    }
     expect(page).toContain("frontdesk_webhook_requests_total");
     expect(
       server.logs.some(
@@ -311,6 +323,9 @@ describe("tenant cache metrics with Redis down", () => {
           line.level === 40 && line.metric === "job-queue-depth" && line.source === "bullmq",
       ),
     ).toBe(true);
+    expect(
+      server.logs.some((line) => line.metric === "job-queue-depth" && line.source === "database"),
+    ).toBe(false);
   });
 
   it("counts shared-cache errors while webhooks keep being answered", async () => {
@@ -491,6 +506,12 @@ describe.each(queueModes)("job queue depth ($queue queue on $store)", (mode) => 
       .execute();
     expect(inDatabase).toHaveLength(mode.queue === "database" ? 5 : 0);
     const queued = await scrape(server);
+    if (mode.queue === "bullmq") {
+      // The database queue behind BullMQ (its fallback) reports on its own, here empty.
+      for (const state of ["waiting", "active", "delayed", "failed"]) {
+        expect(queued).toContain(`frontdesk_job_queue_depth{queue="database",state="${state}"} 0`);
+      }
+    }
     expect(depthOf(queued, "waiting")).toBe(2);
     expect(depthOf(queued, "delayed")).toBe(3);
     expect(depthOf(queued, "active")).toBe(0);
