@@ -8,10 +8,10 @@ import {
   readFileSync,
   rmSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { spareTcpPort } from "./spare-tcp-port.js";
 
 /*
  * A PostgreSQL server of our own, for tests that stop and start it (fault tests). The shared
@@ -59,19 +59,6 @@ export function findPostgresBinaries(): string | undefined {
   if (process.env.CI === "true") throw new Error(`${problem}; they are required under CI=true`);
   process.stderr.write(`\n*** ${problem}: private-PostgreSQL fault tests are SKIPPED ***\n\n`);
   return undefined;
-}
-
-/** A TCP port with nothing listening on it right now (bound, then released). */
-async function sparePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no spare port");
-  return address.port;
 }
 
 /**
@@ -150,7 +137,7 @@ export async function startPrivatePostgres(bin: string): Promise<PrivatePostgres
     let port = 0;
     // The port may be taken between choosing and binding it (other tests run in parallel).
     for (let attempt = 1; ; attempt += 1) {
-      port = await sparePort();
+      port = await spareTcpPort();
       appendFileSync(
         join(dataDir, "postgresql.conf"),
         [

@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spareTcpPort } from "./spare-tcp-port.js";
 
 /**
  * A redis-server of our own, for tests that stop, kill and restart Redis: never the shared one
@@ -39,19 +40,6 @@ export function isRedisServerInstalled(): boolean {
   }
   process.stderr.write("\n*** redis-server not found: private-Redis tests are SKIPPED ***\n\n");
   return false;
-}
-
-/** A TCP port nothing listens on right now (bound on 127.0.0.1, then released). */
-export async function spareTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no TCP port");
-  return address.port;
 }
 
 export interface PrivateRedisOptions {

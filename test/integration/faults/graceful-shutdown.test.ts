@@ -1,8 +1,6 @@
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../../src/config.js";
-import { createDeps, type Deps } from "../../../src/deps.js";
 import type { Tenant } from "../../../src/tenants/tenant-document.js";
 import { toolCalls } from "../../fixtures/vapi/builders.js";
 import { callTo, newToolCallId } from "../../fixtures/vapi/conversation.js";
@@ -14,11 +12,11 @@ import {
 import { createTenant } from "../../helpers/factories.js";
 import {
   createProcessDatabase,
-  killServerProcesses,
   startServerProcess,
   type ProcessDatabase,
   type ServerProcess,
 } from "../../helpers/server-process.js";
+import { killTsxProcesses } from "../../helpers/tsx-process.js";
 import { newWebhookSecret } from "../jobs/notify-fixtures.js";
 import { settle, startReceiver, waitUntil, type Receiver } from "../jobs/receiver.js";
 
@@ -104,7 +102,6 @@ function isRefused(port: number): Promise<boolean> {
 
 describe("graceful shutdown on SIGTERM (sqlite)", () => {
   let database: ProcessDatabase;
-  let deps: Deps;
   let receiver: Receiver;
   let tenant: Tenant;
   let server: ServerProcess;
@@ -114,10 +111,7 @@ describe("graceful shutdown on SIGTERM (sqlite)", () => {
   beforeAll(async () => {
     receiver = await startReceiver(() => ({ status: 200, afterMs: JOB_HOLD_MS }));
     database = await createProcessDatabase("sqlite");
-    deps = await createDeps(
-      loadConfig({ NODE_ENV: "test", DATABASE_URL: database.url, LOG_LEVEL: "silent" }),
-    );
-    tenant = await createTenant(deps, {
+    tenant = await createTenant(database.deps, {
       notify: { webhookUrl: receiver.url, secret: newWebhookSecret() },
     });
     server = await startServerProcess({
@@ -127,10 +121,9 @@ describe("graceful shutdown on SIGTERM (sqlite)", () => {
     });
   });
   afterAll(async () => {
-    killServerProcesses();
+    await killTsxProcesses();
     agent.destroy();
     await receiver?.close();
-    await deps?.close();
     await database?.drop();
   });
 
@@ -222,7 +215,7 @@ describe("graceful shutdown on SIGTERM (sqlite)", () => {
     expect(exit).toEqual({ code: 0, signal: null });
     expect(shutdownMs).toBeLessThan(SHUTDOWN_BOUND_MS);
     expect(receiver.requests[0]?.answeredWith).toBe(200);
-    const delivery = await deps.db
+    const delivery = await database.deps.db
       .selectFrom("deliveries")
       .selectAll()
       .where("tenant_id", "=", tenant.id)
@@ -240,14 +233,14 @@ describe("graceful shutdown on SIGTERM (sqlite)", () => {
       largeCall.callId,
       ...burst.filter((i) => i.index % 2 === 0).map((i) => i.call.callId),
     ];
-    const stored = await deps.db
+    const stored = await database.deps.db
       .selectFrom("calls")
       .select("id")
       .where("id", "in", reportCalls)
       .where("report_received_at", "is not", null)
       .execute();
     expect(stored).toHaveLength(reportCalls.length);
-    const leads = await deps.db
+    const leads = await database.deps.db
       .selectFrom("leads")
       .select("call_id")
       .where("tenant_id", "=", tenant.id)

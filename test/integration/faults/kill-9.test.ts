@@ -1,8 +1,6 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { DateTime } from "luxon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../../src/config.js";
-import { createDeps, type Deps } from "../../../src/deps.js";
 import type { Tenant } from "../../../src/tenants/tenant-document.js";
 import { toolCalls } from "../../fixtures/vapi/builders.js";
 import { callTo, newToolCallId } from "../../fixtures/vapi/conversation.js";
@@ -10,12 +8,12 @@ import { endOfCallReport } from "../../fixtures/vapi/end-of-call-report.js";
 import { createTenant } from "../../helpers/factories.js";
 import {
   createProcessDatabase,
-  killServerProcesses,
   startServerProcess,
   type ProcessDatabase,
   type ServerProcess,
 } from "../../helpers/server-process.js";
 import { availableStores } from "../../helpers/test-database.js";
+import { killTsxProcesses } from "../../helpers/tsx-process.js";
 import { newWebhookSecret } from "../jobs/notify-fixtures.js";
 
 /*
@@ -91,7 +89,6 @@ const is2xx = (answer: Answer) =>
 
 describe.each(stores)("kill -9 under load, then restart (%s)", (store) => {
   let database: ProcessDatabase;
-  let deps: Deps;
   let tenant: Tenant;
   const serverEnv = () => ({
     DATABASE_URL: database.url,
@@ -104,12 +101,8 @@ describe.each(stores)("kill -9 under load, then restart (%s)", (store) => {
 
   beforeAll(async () => {
     database = await createProcessDatabase(store);
-    // The test's own connection: migrates the fresh database and imports the tenant, as
-    // `frontdesk tenants import` would, before any server runs.
-    deps = await createDeps(
-      loadConfig({ NODE_ENV: "test", DATABASE_URL: database.url, LOG_LEVEL: "silent" }),
-    );
-    tenant = await createTenant(deps, {
+    // Through the test's own connection, as `frontdesk tenants import` would, before any server runs.
+    tenant = await createTenant(database.deps, {
       timezone: "UTC",
       hours: {
         mon: ["06:00-22:00"],
@@ -127,8 +120,7 @@ describe.each(stores)("kill -9 under load, then restart (%s)", (store) => {
     });
   });
   afterAll(async () => {
-    killServerProcesses();
-    await deps?.close();
+    await killTsxProcesses();
     await database?.drop();
   });
 
@@ -266,7 +258,7 @@ describe.each(stores)("kill -9 under load, then restart (%s)", (store) => {
       ...new Set(ackedBefore.filter((a) => a.op.kind === "report").map((a) => a.op.key)),
     ];
     const allReports = [...new Set(ops.filter((op) => op.kind === "report").map((op) => op.key))];
-    const storedReports = await deps.db
+    const storedReports = await database.deps.db
       .selectFrom("calls")
       .select("id")
       .where("tenant_id", "=", tenant.id)
@@ -294,7 +286,7 @@ describe.each(stores)("kill -9 under load, then restart (%s)", (store) => {
     }
 
     // Leads: one per call, for exactly the calls whose create_lead was answered "saved".
-    const leads = await deps.db
+    const leads = await database.deps.db
       .selectFrom("leads")
       .select(["call_id"])
       .where("tenant_id", "=", tenant.id)
@@ -311,7 +303,7 @@ describe.each(stores)("kill -9 under load, then restart (%s)", (store) => {
     );
     expect(new Set(leadCalls)).toEqual(savedLeadCalls);
     // A tool call id was run once: one stored invocation each, never left pending.
-    const invocations = await deps.db
+    const invocations = await database.deps.db
       .selectFrom("tool_invocations")
       .select(["tool_call_id", "outcome"])
       .where("tenant_id", "=", tenant.id)
@@ -323,9 +315,9 @@ describe.each(stores)("kill -9 under load, then restart (%s)", (store) => {
 
     // Every stored report and lead has its one follow-up job, even where the kill fell between
     // the write and the enqueue (the resend queues it).
-    const jobs = await deps.db.selectFrom("jobs").select("id").execute();
+    const jobs = await database.deps.db.selectFrom("jobs").select("id").execute();
     const jobIds = jobs.map((row) => row.id);
-    const leadIds = await deps.db
+    const leadIds = await database.deps.db
       .selectFrom("leads")
       .select("id")
       .where("tenant_id", "=", tenant.id)
@@ -340,7 +332,7 @@ describe.each(stores)("kill -9 under load, then restart (%s)", (store) => {
 
     // Bookings: no slot twice; each booking is a call that was told "Booked", and each call
     // told "Booked" has its booking.
-    const bookings = await deps.db
+    const bookings = await database.deps.db
       .selectFrom("bookings")
       .select(["slot_start", "call_id"])
       .where("tenant_id", "=", tenant.id)

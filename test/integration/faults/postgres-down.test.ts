@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, type DatabaseHandle } from "../../../src/db/kysely.js";
@@ -15,6 +13,8 @@ import {
   startPrivatePostgres,
   type PrivatePostgres,
 } from "../../helpers/private-postgres.js";
+import { startServerProcess, type ServerProcess } from "../../helpers/server-process.js";
+import { killTsxProcesses } from "../../helpers/tsx-process.js";
 
 /*
  * Issue 6: PostgreSQL stops (pg_ctl stop -m immediate, a crash-like stop) in the middle of a
@@ -25,9 +25,6 @@ import {
  * the next two check what it left behind.
  */
 
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-// A cold tsx start on a busy two-core machine takes several seconds.
-const START_TIMEOUT_MS = 30_000;
 const SECRET = "postgres-down-test-secret-5e1f";
 const FALLBACK_MESSAGE = "Sorry, this line is not available right now. Please call back later.";
 const LOAD_CLIENTS = 6;
@@ -53,58 +50,6 @@ interface Sent {
   body: unknown;
 }
 
-interface ServerProcess {
-  child: ChildProcess;
-  url: string;
-  lines: Record<string, unknown>[];
-  stderr: () => string;
-}
-
-/** `node --import tsx src/server.ts`, resolved once it logs the address it listens on. */
-async function startServerProcess(
-  env: Record<string, string>,
-  started: ChildProcess[],
-): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  started.push(child);
-  const lines: Record<string, unknown>[] = [];
-  let stderr = "";
-  let buffered = "";
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server did not start; stderr: ${stderr}`)),
-      START_TIMEOUT_MS,
-    );
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${String(code)}) before listening; stderr: ${stderr}`));
-    });
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      buffered += chunk;
-      const parts = buffered.split("\n");
-      buffered = parts.pop() ?? "";
-      for (const part of parts) {
-        if (part.trim() === "") continue;
-        const line = JSON.parse(part) as Record<string, unknown>;
-        lines.push(line);
-        const msg = typeof line.msg === "string" ? line.msg : "";
-        if (msg.startsWith("Server listening at http://127.0.0.1:")) {
-          clearTimeout(timer);
-          resolve(msg.replace("Server listening at ", ""));
-        }
-      }
-    });
-  });
-  return { child, url, lines, stderr: () => stderr };
-}
-
 /** A non-empty, single-line sentence the assistant can say. */
 function expectSpeakable(text: unknown) {
   expect(typeof text).toBe("string");
@@ -116,7 +61,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe.runIf(bin !== undefined)(
   "PostgreSQL stopped mid-load (private instance, frontdesk in a child process)",
   () => {
-    const children: ChildProcess[] = [];
     let postgres: PrivatePostgres | undefined;
     let server: ServerProcess;
     let tenant: Tenant;
@@ -208,18 +152,12 @@ describe.runIf(bin !== undefined)(
     beforeAll(async () => {
       if (bin === undefined) return;
       postgres = await startPrivatePostgres(bin);
-      server = await startServerProcess(
-        {
-          NODE_ENV: "production",
-          LOG_LEVEL: "info",
-          HOST: "127.0.0.1",
-          PORT: "0",
-          DATABASE_URL: postgres.url,
-          VAPI_SECRET: SECRET,
-          FALLBACK_MESSAGE,
-        },
-        children,
-      );
+      server = await startServerProcess({
+        NODE_ENV: "production",
+        DATABASE_URL: postgres.url,
+        VAPI_SECRET: SECRET,
+        FALLBACK_MESSAGE,
+      });
       tenant = buildTenant();
       uncachedTenant = buildTenant();
       // What `frontdesk tenants import` does, through the same repository, into the server's database.
@@ -230,13 +168,7 @@ describe.runIf(bin !== undefined)(
 
     afterAll(async () => {
       // Only what this file started, by its own handle; then the private PostgreSQL and its folder.
-      for (const child of children) {
-        if (child.exitCode === null && child.signalCode === null) {
-          const exited = new Promise((resolve) => child.once("exit", resolve));
-          child.kill("SIGKILL");
-          await exited;
-        }
-      }
+      await killTsxProcesses();
       await postgres?.destroy();
     });
 

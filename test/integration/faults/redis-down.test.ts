@@ -7,6 +7,7 @@ import type { Tenant } from "../../../src/tenants/tenant-document.js";
 import { assistantRequest, toolCalls } from "../../fixtures/vapi/builders.js";
 import { endOfCallReport } from "../../fixtures/vapi/end-of-call-report.js";
 import { partiesOf } from "../../helpers/call-rows.js";
+import { closeAll } from "../../helpers/close-all.js";
 import { createTenant } from "../../helpers/factories.js";
 import {
   isRedisServerInstalled,
@@ -95,18 +96,14 @@ describe.runIf(installed)("Redis killed mid-load and restarted", () => {
     await settle(200);
   });
 
-  afterAll(async () => {
-    // Each step is attempted even if an earlier one throws, so no process or dir outlives the file.
-    const steps = [
+  afterAll(() =>
+    closeAll([
       () => second?.close(),
       () => first?.close(),
       () => receiver?.close(),
       () => redis?.close(),
-    ];
-    const failures: unknown[] = [];
-    for (const step of steps) await step()?.catch((error: unknown) => failures.push(error));
-    if (failures.length > 0) throw new AggregateError(failures, "cleanup failed");
-  });
+    ]),
+  );
 
   function receivedEvents(): Received[] {
     return receiver.requests.map((request) => {

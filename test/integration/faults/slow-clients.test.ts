@@ -1,18 +1,17 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config.js";
-import { createDeps, type Deps } from "../../../src/deps.js";
 import type { Tenant } from "../../../src/tenants/tenant-document.js";
 import { assistantRequest } from "../../fixtures/vapi/builders.js";
 import { callTo } from "../../fixtures/vapi/conversation.js";
 import { createTenant } from "../../helpers/factories.js";
 import {
   createProcessDatabase,
-  killServerProcesses,
   startServerProcess,
   type ProcessDatabase,
   type ServerProcess,
 } from "../../helpers/server-process.js";
+import { killTsxProcesses } from "../../helpers/tsx-process.js";
 
 /*
  * Slowloris-style clients against the real server process, with the HTTP timeouts set small:
@@ -93,16 +92,12 @@ function closedOnTime(results: SlowClientResult[], timeoutMs: number) {
 
 describe("slow clients (sqlite, small HTTP timeouts)", () => {
   let database: ProcessDatabase;
-  let deps: Deps;
   let tenant: Tenant;
   let server: ServerProcess;
 
   beforeAll(async () => {
     database = await createProcessDatabase("sqlite");
-    deps = await createDeps(
-      loadConfig({ NODE_ENV: "test", DATABASE_URL: database.url, LOG_LEVEL: "silent" }),
-    );
-    tenant = await createTenant(deps);
+    tenant = await createTenant(database.deps);
     server = await startServerProcess({
       DATABASE_URL: database.url,
       VAPI_SECRET: SECRET,
@@ -113,8 +108,7 @@ describe("slow clients (sqlite, small HTTP timeouts)", () => {
     });
   });
   afterAll(async () => {
-    killServerProcesses();
-    await deps?.close();
+    await killTsxProcesses();
     await database?.drop();
   });
 
@@ -140,6 +134,16 @@ describe("slow clients (sqlite, small HTTP timeouts)", () => {
     return answers;
   }
 
+  /**
+   * The assistant kept answering all along, each in well under the headers timeout the slow
+   * clients were held to (a liveness check with a generous bound, not a benchmark).
+   */
+  function expectAnsweredMeanwhile(answers: { status: number; ms: number }[]) {
+    expect(answers.length).toBeGreaterThan(3);
+    expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
+    expect(Math.max(...answers.map((answer) => answer.ms))).toBeLessThan(HEADERS_TIMEOUT_MS);
+  }
+
   it("closes connections dribbling their headers after HTTP_HEADERS_TIMEOUT_MS, answering real webhooks meanwhile", async () => {
     const attack = Promise.all(
       Array.from({ length: SLOW_CLIENTS }, () =>
@@ -148,12 +152,7 @@ describe("slow clients (sqlite, small HTTP timeouts)", () => {
     );
     const answers = await keepCalling(attack);
     closedOnTime(await attack, HEADERS_TIMEOUT_MS);
-
-    // The assistant kept answering all along, each in well under the headers timeout the slow
-    // clients were held to (a liveness check with a generous bound, not a benchmark).
-    expect(answers.length).toBeGreaterThan(3);
-    expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
-    expect(Math.max(...answers.map((answer) => answer.ms))).toBeLessThan(HEADERS_TIMEOUT_MS);
+    expectAnsweredMeanwhile(answers);
   });
 
   it("closes connections that never finish their body after HTTP_REQUEST_TIMEOUT_MS", async () => {
@@ -174,9 +173,7 @@ describe("slow clients (sqlite, small HTTP timeouts)", () => {
     ]);
     const answers = await keepCalling(attack);
     closedOnTime(await attack, REQUEST_TIMEOUT_MS);
-    expect(answers.length).toBeGreaterThan(3);
-    expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
-    expect(Math.max(...answers.map((answer) => answer.ms))).toBeLessThan(HEADERS_TIMEOUT_MS);
+    expectAnsweredMeanwhile(answers);
   });
 
   it("closes connections that never send a byte after HTTP_HEADERS_TIMEOUT_MS", async () => {

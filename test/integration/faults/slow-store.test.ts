@@ -4,6 +4,7 @@ import type { Tenant } from "../../../src/tenants/tenant-document.js";
 import { assistantRequest, toolCalls, type ToolCallSpec } from "../../fixtures/vapi/builders.js";
 import { endOfCallReport } from "../../fixtures/vapi/end-of-call-report.js";
 import { canonicalLine, partiesOf } from "../../helpers/call-rows.js";
+import { closeAll } from "../../helpers/close-all.js";
 import { createTenant, uniqueNumber } from "../../helpers/factories.js";
 import {
   isRedisServerInstalled,
@@ -77,6 +78,14 @@ async function readyz(server: TestServer) {
   };
 }
 
+/**
+ * Cleanup for a server whose store is behind `proxy`: the proxy is released first, so that
+ * closing the server does not wait on commands it holds; then the server, then the proxy.
+ */
+function closeServerBehind(proxy: TcpProxy | undefined, server: TestServer | undefined) {
+  return [async () => proxy?.resume(), () => server?.close(), () => proxy?.close()];
+}
+
 const LEAD: ToolCallSpec = {
   name: "create_lead",
   args: { name: "Daniel Nguyen", suburb: "Marrickville" },
@@ -111,25 +120,9 @@ describe.runIf(redisInstalled)("a hanging Redis (black-holed connection)", () =>
     proxy.blackhole();
   });
 
-  afterAll(async () => {
-    const steps = [
-      // Released first, so that closing does not wait on commands the proxy holds.
-      async () => proxy?.resume(),
-      () => server?.close(),
-      () => proxy?.close(),
-      () => receiver?.close(),
-      () => redis?.close(),
-    ];
-    const failures: unknown[] = [];
-    for (const step of steps) {
-      try {
-        await step();
-      } catch (error) {
-        failures.push(error);
-      }
-    }
-    if (failures.length > 0) throw new AggregateError(failures, "cleanup failed");
-  });
+  afterAll(() =>
+    closeAll([...closeServerBehind(proxy, server), () => receiver?.close(), () => redis?.close()]),
+  );
 
   it("answers assistant-request within budget with the tenant's own assistant", async () => {
     // A tenant changed while Redis hangs: its refresh cannot wait on Redis.
@@ -257,23 +250,7 @@ describe.runIf(postgresUp)("a hanging PostgreSQL (black-holed connection)", () =
     proxy.blackhole();
   });
 
-  afterAll(async () => {
-    const steps = [
-      async () => proxy?.resume(),
-      () => server?.close(),
-      () => proxy?.close(),
-      () => database?.drop(),
-    ];
-    const failures: unknown[] = [];
-    for (const step of steps) {
-      try {
-        await step();
-      } catch (error) {
-        failures.push(error);
-      }
-    }
-    if (failures.length > 0) throw new AggregateError(failures, "cleanup failed");
-  });
+  afterAll(() => closeAll([...closeServerBehind(proxy, server), () => database?.drop()]));
 
   it("turns each tool call that needs the store into a speakable error within the tool budget", async () => {
     const parties = partiesOf(tenant);

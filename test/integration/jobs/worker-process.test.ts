@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Tenant } from "../../../src/tenants/tenant-document.js";
 import { endOfCallReport } from "../../fixtures/vapi/end-of-call-report.js";
@@ -7,76 +5,31 @@ import { partiesOf } from "../../helpers/call-rows.js";
 import { createTenant } from "../../helpers/factories.js";
 import { startTestServer, type TestServer } from "../../helpers/start-server.js";
 import { isRedisAvailable, REDIS_URL, uniqueRedisPrefix } from "../../helpers/test-database.js";
+import { killTsxProcesses, spawnTsxProcess, type TsxProcess } from "../../helpers/tsx-process.js";
 import { newWebhookSecret, readAttempts, readDeliveries, readJob } from "./notify-fixtures.js";
 import { settle, startReceiver, waitUntil, type Answer, type Receiver } from "./receiver.js";
 
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const SCRIPT = "test/integration/jobs/worker-process.ts";
-// A cold tsx start on a busy two-core machine takes several seconds.
-const START_TIMEOUT_MS = 30_000;
 const LEASE_MS = 1500;
 
-interface WorkerProcess {
-  child: ChildProcess;
-  lines: Record<string, unknown>[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const children: ChildProcess[] = [];
 const queues = (await isRedisAvailable()) ? ["database", "bullmq"] : ["database"];
 
 /** `frontdesk worker` in its own process against the shared SQLite file (and Redis, if given). */
 async function startWorker(
   databaseUrl: string,
   queueEnv: Record<string, string>,
-): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      NODE_ENV: "test",
-      LOG_LEVEL: "info",
-      DATABASE_URL: databaseUrl,
-      JOB_LEASE_MS: String(LEASE_MS),
-      JOB_POLL_INTERVAL_MS: "50",
-      JOB_BACKOFF_BASE_MS: "100",
-      ...queueEnv,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+): Promise<TsxProcess> {
+  const worker = spawnTsxProcess(SCRIPT, {
+    NODE_ENV: "test",
+    LOG_LEVEL: "info",
+    DATABASE_URL: databaseUrl,
+    JOB_LEASE_MS: String(LEASE_MS),
+    JOB_POLL_INTERVAL_MS: "50",
+    JOB_BACKOFF_BASE_MS: "100",
+    ...queueEnv,
   });
-  children.push(child);
-  const lines: Record<string, unknown>[] = [];
-  let buffered = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-    buffered += chunk;
-    const parts = buffered.split("\n");
-    buffered = parts.pop() ?? "";
-    for (const part of parts) {
-      if (part.trim() === "") continue;
-      try {
-        lines.push(JSON.parse(part) as Record<string, unknown>);
-      } catch {
-        lines.push({ msg: part });
-      }
-    }
-  });
-  let stderr = "";
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  await Promise.race([
-    waitUntil(
-      () => lines.some((line) => line.msg === "job workers started"),
-      START_TIMEOUT_MS,
-      "the worker to start",
-    ),
-    exited.then(({ code }) => {
-      throw new Error(`worker exited with ${code} before starting: ${stderr}`);
-    }),
-  ]);
-  return { child, lines, exited };
+  await worker.waitForLine((line) => line.msg === "job workers started");
+  return worker;
 }
 
 describe.each(queues)("frontdesk worker in its own process (sqlite, %s queue)", (queue) => {
@@ -100,9 +53,7 @@ describe.each(queues)("frontdesk worker in its own process (sqlite, %s queue)", 
   });
   afterAll(async () => {
     // Only the processes this file started, by their own handle.
-    for (const child of children) {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    }
+    await killTsxProcesses();
     await receiver.close();
     await server.close();
   });
