@@ -2,6 +2,7 @@ import process from "node:process";
 import { buildApp } from "./app.js";
 import { ConfigError, isWebhookAuthConfigured, loadConfig } from "./config.js";
 import { createDeps } from "./deps.js";
+import { limitHeapGrowth } from "./memory-settings.js";
 
 // Inside Kubernetes' default 30 s termination grace, with room for the final log lines. Draining
 // requests and stopping jobs overlap (buildApp), and running jobs get 15 s before they are put
@@ -15,6 +16,7 @@ const SHUTDOWN_TIMEOUT_MS = 25_000;
 export async function startServer(
   env: Record<string, string | undefined> = process.env,
 ): Promise<void> {
+  limitHeapGrowth(env.NODE_OPTIONS, process.execArgv);
   let config;
   try {
     config = loadConfig(env);
