@@ -18,18 +18,27 @@ export interface ChildServerOptions {
 }
 
 export interface ChildServer {
+  /** The process started (with `serve --workers N`, the cluster primary). */
   readonly pid: number;
   readonly url: string;
   /** The file the server's stdout (its JSON log lines) goes to. */
   readonly logFile: string;
-  /** CPU time (user + system) the process has used so far, in ms, from /proc. */
+  /** The started process and its live child processes (cluster workers), primary first. */
+  processIds(): number[];
+  /** CPU time (user + system) the process and its workers have used so far, in ms, from /proc. */
   cpuTimeMs(): number;
-  /** Peak resident set size so far (VmHWM) in MiB, from /proc. */
-  peakRssMb(): number;
+  /** Peak resident set size so far (VmHWM) in MiB of each process, primary first. */
+  peakRssMb(): ProcessPeakRss[];
   /** Bytes the server has written to stdout so far (its log lines). */
   logBytes(): number;
   /** SIGTERM, then SIGKILL after `graceMs` if it is still running. Resolves on exit. */
   stop(graceMs?: number): Promise<void>;
+}
+
+export interface ProcessPeakRss {
+  pid: number;
+  role: "server" | "primary" | "worker";
+  mb: number;
 }
 
 const HOST = "127.0.0.1";
@@ -110,21 +119,22 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
     await sleep(50);
   }
 
+  const processIds = () => [pid, ...childPids(pid)];
   return {
     pid,
     url,
     logFile: options.stdoutFile,
+    processIds,
     cpuTimeMs() {
-      // /proc/<pid>/stat: fields after the ")" of the command name; utime and stime are 14 and 15.
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      return (ticks * 1000) / ticksPerSecond();
+      return processIds().reduce((sum, id) => sum + readCpuTimeMs(id), 0);
     },
     peakRssMb() {
-      const status = readFileSync(`/proc/${pid}/status`, "utf8");
-      const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status);
-      return match?.[1] === undefined ? Number.NaN : Number(match[1]) / 1024;
+      const ids = processIds();
+      return ids.map((id, index) => ({
+        pid: id,
+        role: ids.length === 1 ? "server" : index === 0 ? "primary" : "worker",
+        mb: readPeakRssMb(id),
+      }));
     },
     logBytes() {
       return statSync(options.stdoutFile).size;
@@ -137,6 +147,43 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
       clearTimeout(timer);
     },
   };
+}
+
+/** CPU time (user + system, all threads) of one process so far, in ms; 0 once it has exited. */
+export function readCpuTimeMs(pid: number): number {
+  try {
+    // /proc/<pid>/stat: fields after the ")" of the command name; utime and stime are 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / ticksPerSecond();
+  } catch {
+    return 0;
+  }
+}
+
+/** Peak resident set size (VmHWM) of one process in MiB; NaN once it has exited. */
+export function readPeakRssMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status);
+    return match?.[1] === undefined ? Number.NaN : Number(match[1]) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Live child processes of `pid` (cluster workers), from /proc/<pid>/task/<pid>/children. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter((field) => field.length > 0)
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 function tail(file: string, maxChars = 4000): string {

@@ -211,7 +211,7 @@ async function main(): Promise<number> {
       )
       .catch(() => undefined);
     const stillServing = health === 200 && control?.assistant?.metadata?.tenantId === tenant.id;
-    const peakRss = running.peakRssMb();
+    const peakRss = Math.max(...running.peakRssMb().map((process_) => process_.mb));
     await running.stop();
     server = undefined;
     const logLines = (await readFile(join(workDir, "server.log"), "utf8"))

@@ -1,26 +1,56 @@
-import autocannon from "autocannon";
+import { fork, spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { childPids, readCpuTimeMs } from "./child-server.js";
 import { readMachineBusyCpuMs } from "./machine-load.js";
-import type { CheckResult, NextRequest, PreparedScenario } from "./scenarios.js";
+import type { ScenarioEnv, ScenarioName } from "./scenarios.js";
 
-export interface MeasureOptions {
+/** What the load generator is asked to do (sent over IPC, so plain data only). */
+export interface LoadJob {
+  scenario: ScenarioName;
+  env: ScenarioEnv;
   url: string;
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
   /** Besides the first responses of each run, check one response in this many. */
   checkEvery: number;
-  /** CPU time of the server process so far, in ms (to attribute CPU per request). */
-  serverCpuTimeMs: () => number;
-  /** Bytes the server has logged so far (its stdout), to show the cost of the log lines. */
-  serverLogBytes: () => number;
+  /** The server process (with workers: the cluster primary; its children are counted too). */
+  serverPid: number;
+  /** The server's stdout (its log lines), to show their cost per request. */
+  serverLogFile: string | undefined;
+}
+
+export type LoadReply =
+  | { type: "result"; measurement: Measurement }
+  | { type: "error"; preflight: boolean; message: string };
+
+export interface LatencySummary {
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export interface StepLatency {
+  kind: string;
+  count: number;
+  latencyMs: LatencySummary;
 }
 
 export interface Measurement {
+  /** Mean over the scenario's steps (one step for most scenarios). */
   requestBytes: number;
   responseBytes: number;
   requestsPerSecond: number;
   totalRequests: number;
-  latencyMs: { mean: number; p50: number; p90: number; p99: number; p999: number; max: number };
+  latencyMs: LatencySummary;
+  /** Per message kind, for scenarios that send several (mixed-call). */
+  latencyByKind: StepLatency[];
   non2xx: number;
   statusCodes: Record<string, number>;
   /** Connection errors and timeouts as autocannon counts them. */
@@ -32,199 +62,162 @@ export interface Measurement {
   /** What the checked responses looked like (category → count). */
   details: Record<string, number>;
   serverCpuMsPerSecond: number;
+  /** The same per process (with workers: primary first, then each worker). */
+  serverCpuMsPerSecondByProcess: number[];
   serverCpuMicrosPerRequest: number;
   loadGeneratorCpuMsPerSecond: number;
   /** CPU other processes used on this machine during the run (they compete for the cores). */
   otherProcessesCpuMsPerSecond: number;
   serverLogBytesPerRequest: number;
+  /** The scenario's own facts about what it sent. */
+  notes: string | undefined;
 }
 
 /** Thrown when the first request already fails: measuring errors would be a defect. */
 export class PreflightError extends Error {}
 
-interface CheckState {
-  seen: number;
-  checked: number;
-  failures: number;
-  firstProblem: string | undefined;
-  details: Map<string, number>;
+const LOAD_GENERATOR = fileURLToPath(new URL("./load-generator.ts", import.meta.url));
+const AUTOCANNON_CLI = join(
+  dirname(createRequire(import.meta.url).resolve("autocannon/package.json")),
+  "autocannon.js",
+);
+
+/**
+ * Runs the load generator (bench/load-generator.ts) in a child process: it sends one checked
+ * request per step, primes, warms up and measures, and answers with the measurement. A process
+ * of its own keeps the harness out of the load generator's event loop and makes its CPU time
+ * its own.
+ */
+export async function measureScenario(job: LoadJob): Promise<Measurement> {
+  const child = fork(LOAD_GENERATOR, [], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    // Structured clone keeps NaN (no answer measured) as NaN, where JSON would make it null.
+    serialization: "advanced",
+  });
+  const reply = await new Promise<LoadReply>((resolve, reject) => {
+    let answered = false;
+    child.once("message", (message: LoadReply) => {
+      answered = true;
+      resolve(message);
+    });
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      if (!answered) {
+        reject(new Error(`load generator exited (code ${String(code)}, ${String(signal)})`));
+      }
+    });
+    child.send(job);
+  });
+  if (child.exitCode === null) {
+    await new Promise((resolve) => {
+      child.once("exit", resolve);
+      setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+    });
+  }
+  if (reply.type === "result") return reply.measurement;
+  if (reply.preflight) throw new PreflightError(reply.message.split("\n")[0] ?? reply.message);
+  throw new Error(reply.message);
+}
+
+/** What `autocannon --json` prints (the parts we read). */
+interface CliResult {
+  requests: { average: number; total: number };
+  latency: { mean: number; p50: number; p90: number; p99: number; p99_9?: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodeStats?: Record<string, { count?: number }>;
 }
 
 /**
- * Sends one request and checks it, warms up, then measures. Latencies are recorded by us at
- * microsecond resolution (autocannon's histogram rounds to whole milliseconds, too coarse for a
- * 5 ms p99 goal). Response bodies are checked on a sample so that checking does not starve the
- * server of the CPU it shares with the load generator; non-2xx answers are always checked.
+ * The reference for the harness's own overhead: the `autocannon` CLI in a process of its own,
+ * same connections, duration and body, against the same running server. Its latencies are
+ * whole milliseconds (its histogram's resolution), and it checks no answer.
  */
-export async function measureScenario(
-  prepared: PreparedScenario,
-  options: MeasureOptions,
-): Promise<Measurement> {
-  const preflight = prepared.next();
-  const response = await fetch(`${options.url}/vapi/webhook`, {
-    method: "POST",
-    headers: prepared.headers,
-    body: preflight.body,
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  const verdict = prepared.check(response.status, text, preflight.expected);
-  if (!verdict.ok) throw new PreflightError(`first request failed its check: ${verdict.problem}`);
-
-  if (options.warmupSeconds > 0) {
-    const warm = await runLoad(prepared, options, options.warmupSeconds);
-    if (warm.state.failures > 0 || warm.result.non2xx > 0 || warm.result.errors > 0) {
-      throw new PreflightError(
-        `warm-up saw ${warm.result.non2xx} non-2xx, ${warm.result.errors} errors, ${warm.state.failures} failed checks: ${warm.state.firstProblem ?? ""}`,
-      );
-    }
-  }
-
-  const serverCpuBefore = options.serverCpuTimeMs();
-  const logBytesBefore = options.serverLogBytes();
-  const loadCpuBefore = process.cpuUsage();
-  const machineBusyBefore = readMachineBusyCpuMs();
-  const { result, latencies, state, elapsedMs } = await runLoad(
-    prepared,
-    options,
-    options.durationSeconds,
-  );
-  const serverCpuMs = options.serverCpuTimeMs() - serverCpuBefore;
-  const logBytes = options.serverLogBytes() - logBytesBefore;
-  const loadCpu = process.cpuUsage(loadCpuBefore);
-  const loadCpuMs = (loadCpu.user + loadCpu.system) / 1000;
-  const otherCpuMs = readMachineBusyCpuMs() - machineBusyBefore - serverCpuMs - loadCpuMs;
-  const seconds = elapsedMs / 1000;
-  const completed = latencies.length;
-
+export async function measureWithAutocannonCli(options: {
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  headers: Record<string, string>;
+  body: string;
+  workDir: string;
+  serverPid: number;
+}): Promise<Measurement> {
+  const bodyFile = join(options.workDir, "cli-body.json");
+  await writeFile(bodyFile, options.body);
+  const args = [
+    AUTOCANNON_CLI,
+    "--json",
+    "-c",
+    String(options.connections),
+    "-d",
+    String(options.durationSeconds),
+    "-t",
+    "30",
+    "-m",
+    "POST",
+    ...Object.entries(options.headers).flatMap(([name, value]) => ["-H", `${name}=${value}`]),
+    "-i",
+    bodyFile,
+    `${options.url}/vapi/webhook`,
+  ];
+  const pids = () => [options.serverPid, ...childPids(options.serverPid)];
+  const serverCpu = () => pids().reduce((sum, pid) => sum + readCpuTimeMs(pid), 0);
+  const serverCpuBefore = serverCpu();
+  const machineBefore = readMachineBusyCpuMs();
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
+  let output = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk: string) => (output += chunk));
+  // The CLI's own CPU time, read just before it exits (it is not ours to wait for afterwards).
+  let loadCpuMs = 0;
+  const sampler = setInterval(() => {
+    if (child.pid !== undefined) loadCpuMs = Math.max(loadCpuMs, readCpuTimeMs(child.pid));
+  }, 200);
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  clearInterval(sampler);
+  const seconds = (performance.now() - started) / 1000;
+  const serverCpuMs = serverCpu() - serverCpuBefore;
+  const otherCpuMs = readMachineBusyCpuMs() - machineBefore - serverCpuMs - loadCpuMs;
+  if (code !== 0) throw new Error(`autocannon CLI exited with ${String(code)}`);
+  const result = JSON.parse(output) as CliResult;
+  const completed = result.requests.total;
   const statusCodes: Record<string, number> = {};
-  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
-    statusCodes[code] = stats.count ?? 0;
+  for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) {
+    statusCodes[status] = stats.count ?? 0;
   }
   return {
-    requestBytes: Buffer.byteLength(preflight.body),
-    responseBytes: Buffer.byteLength(text),
+    requestBytes: Buffer.byteLength(options.body),
+    responseBytes: Number.NaN,
     requestsPerSecond: result.requests.average,
     totalRequests: completed,
-    latencyMs: summarize(latencies),
+    latencyMs: {
+      mean: result.latency.mean,
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      p999: result.latency.p99_9 ?? Number.NaN,
+      max: result.latency.max,
+    },
+    latencyByKind: [],
     non2xx: result.non2xx,
     statusCodes,
     errors: result.errors,
     timeouts: result.timeouts,
-    checked: state.checked,
-    checkFailures: state.failures,
-    firstProblem: state.firstProblem,
-    details: Object.fromEntries(state.details),
+    checked: 0,
+    checkFailures: 0,
+    firstProblem: undefined,
+    details: {},
     serverCpuMsPerSecond: serverCpuMs / seconds,
+    serverCpuMsPerSecondByProcess: [],
     serverCpuMicrosPerRequest: completed === 0 ? Number.NaN : (serverCpuMs * 1000) / completed,
+    // Includes the CLI's start-up (~0.3 s of CPU), sampled every 200 ms.
     loadGeneratorCpuMsPerSecond: loadCpuMs / seconds,
     otherProcessesCpuMsPerSecond: Math.max(0, otherCpuMs / seconds),
-    serverLogBytesPerRequest: completed === 0 ? Number.NaN : logBytes / completed,
-  };
-}
-
-interface ConnectionContext {
-  expected?: readonly string[] | undefined;
-}
-
-async function runLoad(prepared: PreparedScenario, options: MeasureOptions, seconds: number) {
-  const state: CheckState = {
-    seen: 0,
-    checked: 0,
-    failures: 0,
-    firstProblem: undefined,
-    details: new Map(),
-  };
-  const latencies = new LatencyRecorder();
-  const record = (result: CheckResult) => {
-    state.checked += 1;
-    if (result.ok) {
-      const key = result.detail ?? "ok";
-      state.details.set(key, (state.details.get(key) ?? 0) + 1);
-    } else {
-      state.failures += 1;
-      state.firstProblem ??= result.problem;
-    }
-  };
-
-  const request: autocannon.Request = {
-    method: "POST",
-    path: "/vapi/webhook",
-    headers: prepared.headers,
-    body: prepared.next().body,
-    onResponse(status, body, context) {
-      state.seen += 1;
-      const isOk = status >= 200 && status < 300;
-      if (!isOk || state.seen <= 20 || state.seen % options.checkEvery === 0) {
-        record(prepared.check(status, body, (context as ConnectionContext).expected));
-      }
-    },
-  };
-  if (prepared.dynamic) {
-    request.setupRequest = (req, context) => {
-      const next: NextRequest = prepared.next();
-      (context as ConnectionContext).expected = next.expected;
-      req.body = next.body;
-      return req;
-    };
-  }
-
-  const started = performance.now();
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: options.url,
-        connections: options.connections,
-        duration: seconds,
-        // Everything a Vapi webhook may take, plus margin; a timeout is counted as an error.
-        timeout: 30,
-        requests: [request],
-      },
-      (error: unknown, done) => {
-        if (error !== null && error !== undefined) {
-          reject(error instanceof Error ? error : new Error("autocannon failed", { cause: error }));
-        } else resolve(done);
-      },
-    );
-    instance.on("response", (_client, _status, _bytes, responseTimeMs) => {
-      latencies.add(responseTimeMs);
-    });
-  });
-  return { result, latencies: latencies.values(), state, elapsedMs: performance.now() - started };
-}
-
-/** Every response time of a run, kept exactly (a 10 s run is a few hundred thousand numbers). */
-class LatencyRecorder {
-  private buffer = new Float64Array(1 << 16);
-  private size = 0;
-
-  add(valueMs: number): void {
-    if (this.size === this.buffer.length) {
-      const grown = new Float64Array(this.buffer.length * 2);
-      grown.set(this.buffer);
-      this.buffer = grown;
-    }
-    this.buffer[this.size] = valueMs;
-    this.size += 1;
-  }
-
-  values(): Float64Array {
-    return this.buffer.slice(0, this.size).sort();
-  }
-}
-
-function summarize(sorted: Float64Array): Measurement["latencyMs"] {
-  if (sorted.length === 0) return { mean: NaN, p50: NaN, p90: NaN, p99: NaN, p999: NaN, max: NaN };
-  const at = (quantile: number) =>
-    sorted[Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1)] ?? NaN;
-  let sum = 0;
-  for (const value of sorted) sum += value;
-  return {
-    mean: sum / sorted.length,
-    p50: at(0.5),
-    p90: at(0.9),
-    p99: at(0.99),
-    p999: at(0.999),
-    max: sorted[sorted.length - 1] ?? NaN,
+    serverLogBytesPerRequest: Number.NaN,
+    notes:
+      "autocannon CLI in its own process, same server, connections, duration and body (latencies in whole ms; answers not checked; its CPU includes its start-up)",
   };
 }

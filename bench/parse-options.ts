@@ -1,5 +1,8 @@
 import { parseArgs } from "node:util";
+import type { StoreKind } from "./bench-stores.js";
 import { SCENARIO_NAMES, type ScenarioName } from "./scenarios.js";
+
+export type RedisChoice = "auto" | "yes" | "no";
 
 export interface BenchOptions {
   scenarios: ScenarioName[];
@@ -9,6 +12,14 @@ export interface BenchOptions {
   connections: number | undefined;
   /** LOG_LEVEL values to run each frontdesk scenario at. */
   logLevels: string[];
+  /** Stores to run each frontdesk scenario on. */
+  stores: StoreKind[];
+  /** Redis for the tenant cache tier and jobs: "auto" means with PostgreSQL only. */
+  redis: RedisChoice;
+  /** Server process counts: 1 is `frontdesk serve`, N > 1 is `serve --workers N`. */
+  workers: number[];
+  postgresAdminUrl: string;
+  redisUrl: string;
   build: boolean;
   profile: boolean;
   /** Where to write the Markdown report; undefined picks the default (see run.ts). */
@@ -24,21 +35,30 @@ export interface BenchOptions {
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-Builds frontdesk (npm run build), then for each scenario starts the compiled server on a free
-127.0.0.1 port with a fresh SQLite file, imports the example tenant with the compiled CLI, sends
-one checked request, warms up, and measures with autocannon.
+Builds frontdesk (npm run build), then for each scenario, store and worker count starts the
+compiled server (\`frontdesk serve [--workers N]\`) on a free 127.0.0.1 port with a fresh
+database, imports the tenants with the compiled CLI, and runs the load generator (autocannon in
+a process of its own): one checked request per message kind, warm-up, measured run.
 
 Options:
   --scenario NAME      Run only this scenario (repeatable or comma-separated). One of:
                        ${SCENARIO_NAMES.join(", ")}
-  --duration SECONDS   Measured time per run (default 10, at most 300)
+  --store LIST         sqlite, postgres or both (default sqlite,postgres). PostgreSQL: a fresh
+                       database per run on --postgres-url's server, dropped after
+  --redis MODE         auto (default: Redis with postgres, none with sqlite), yes or no. A
+                       fresh key prefix per run on --redis-url, deleted after
+  --workers LIST       Server processes: 1 = \`serve\`, N = \`serve --workers N\` (default 1,2)
+  --duration SECONDS   Measured time per run (default 8, at most 300)
   --warmup SECONDS     Unmeasured warm-up per run (default 2)
   --connections N      Concurrent connections for every scenario (default: per scenario,
-                       50, or 10 for end-of-call-500kb)
-  --log-level LIST     LOG_LEVEL values for the frontdesk runs (default warn,info)
+                       50, or 10 for end-of-call-500kb and assistant-request-cold)
+  --log-level LIST     LOG_LEVEL values for the frontdesk runs (default info)
   --check-every N      Check the body of one response in N, besides the first 20 (default 200)
   --quiet-wait SECONDS Before each run, wait up to this long for the machine to be idle
-                       (other processes share the cores; default 60, 0 to not wait)
+                       (other processes share the cores; default 30, 0 to not wait)
+  --postgres-url URL   Maintenance database of the PostgreSQL server (default
+                       postgres://postgres@127.0.0.1:5432/postgres)
+  --redis-url URL      Redis server (default redis://127.0.0.1:6379)
   --profile            Run the server under --cpu-prof and print its hottest functions
   --skip-build         Use the existing dist/ instead of running npm run build
   --out FILE           Write the Markdown report here (default bench/results/latest.md for a
@@ -72,6 +92,11 @@ export function parseOptions(argv: string[]): BenchOptions {
       "log-level": { type: "string" },
       "check-every": { type: "string" },
       "quiet-wait": { type: "string" },
+      store: { type: "string" },
+      redis: { type: "string" },
+      workers: { type: "string" },
+      "postgres-url": { type: "string" },
+      "redis-url": { type: "string" },
       profile: { type: "boolean", default: false },
       "skip-build": { type: "boolean", default: false },
       out: { type: "string" },
@@ -89,7 +114,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   }
   const scenarios = requested.length === 0 ? [...SCENARIO_NAMES] : (requested as ScenarioName[]);
 
-  const durationSeconds = positiveNumber("duration", values.duration, 10, MAX_DURATION_SECONDS);
+  const durationSeconds = positiveNumber("duration", values.duration, 8, MAX_DURATION_SECONDS);
   const warmupSeconds = positiveNumber("warmup", values.warmup, 2, 30);
   if (durationSeconds < 1) throw new Error("--duration must be at least 1 second");
   const connections =
@@ -102,7 +127,24 @@ export function parseOptions(argv: string[]): BenchOptions {
     Math.round(positiveNumber("check-every", values["check-every"], 200, 1e6)),
   );
 
-  const logLevels = (values["log-level"] ?? "warn,info").split(",").map((level) => level.trim());
+  const stores = (values.store ?? "sqlite,postgres").split(",").map((store) => store.trim());
+  for (const store of stores) {
+    if (store !== "sqlite" && store !== "postgres") {
+      throw new Error(`--store: "${store}" is not sqlite or postgres`);
+    }
+  }
+  const redis = values.redis ?? "auto";
+  if (redis !== "auto" && redis !== "yes" && redis !== "no") {
+    throw new Error(`--redis must be auto, yes or no, got "${redis}"`);
+  }
+  const workers = (values.workers ?? "1,2").split(",").map((entry) => Number(entry.trim()));
+  for (const count of workers) {
+    if (!Number.isInteger(count) || count < 1 || count > 64) {
+      throw new Error("--workers: each entry must be a whole number from 1 to 64");
+    }
+  }
+
+  const logLevels = (values["log-level"] ?? "info").split(",").map((level) => level.trim());
   for (const level of logLevels) {
     if (!LOG_LEVELS.includes(level)) {
       throw new Error(`--log-level: "${level}" is not one of ${LOG_LEVELS.join(", ")}`);
@@ -115,11 +157,16 @@ export function parseOptions(argv: string[]): BenchOptions {
     warmupSeconds,
     connections,
     logLevels,
+    stores: stores as StoreKind[],
+    redis,
+    workers,
+    postgresAdminUrl: values["postgres-url"] ?? "postgres://postgres@127.0.0.1:5432/postgres",
+    redisUrl: values["redis-url"] ?? "redis://127.0.0.1:6379",
     build: !values["skip-build"],
     profile: values.profile,
     out: values.out,
     checkEvery,
-    quietWaitSeconds: positiveNumber("quiet-wait", values["quiet-wait"], 60, 3600),
+    quietWaitSeconds: positiveNumber("quiet-wait", values["quiet-wait"], 30, 3600),
     help: values.help,
     isStandardRun:
       requested.length === 0 &&
@@ -127,6 +174,9 @@ export function parseOptions(argv: string[]): BenchOptions {
       values.warmup === undefined &&
       values.connections === undefined &&
       values["log-level"] === undefined &&
+      values.store === undefined &&
+      values.redis === undefined &&
+      values.workers === undefined &&
       !values.profile,
   };
 }

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { release, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -13,18 +13,30 @@ import { format as formatWithPrettier, resolveConfig as resolvePrettierConfig } 
 import { parse as parseYaml } from "yaml";
 import { summarizeCpuProfile } from "./cpu-profile-top.js";
 import {
+  createRunStore,
+  createTemplateLocation,
+  type RunStore,
+  type StoreKind,
+  type StoreSettings,
+  type StoreTemplate,
+} from "./bench-stores.js";
+import {
+  formatPeakRss,
   formatReport,
   formatTable,
   isDefective,
+  storeLabel,
+  type ImportRecord,
   type Machine,
   type RunRecord,
 } from "./format-report.js";
 import { waitForQuietMachine } from "./machine-load.js";
 import { tallyCanonicalLines } from "./tally-log-lines.js";
-import { measureScenario, PreflightError } from "./measure.js";
+import { measureScenario, measureWithAutocannonCli, PreflightError } from "./measure.js";
 import { parseOptions, USAGE, type BenchOptions } from "./parse-options.js";
+import { BULK_TENANT_SET, buildBulkTenants, bulkNumberCount } from "./payloads/bulk-tenants.js";
 import type { DialedTenant } from "./payloads/end-of-call-report.js";
-import { SCENARIOS, type Scenario } from "./scenarios.js";
+import { SCENARIOS, type Scenario, type ScenarioEnv } from "./scenarios.js";
 import {
   startBaseline,
   startFrontdesk,
@@ -80,36 +92,79 @@ function describeMachine(): Machine {
   };
 }
 
-async function runOne(
-  scenario: Scenario,
-  logLevel: string | undefined,
-  options: BenchOptions,
-  shared: { tenant: DialedTenant; secrets: WebhookSecrets },
-): Promise<RunRecord> {
+/** One measured combination of the matrix. */
+interface RunSpec {
+  scenario: Scenario;
+  logLevel: string | undefined;
+  store: StoreKind;
+  redis: boolean;
+  workers: number;
+}
+
+interface Shared {
+  tenant: DialedTenant;
+  secrets: WebhookSecrets;
+  templates: BulkTemplates;
+}
+
+async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Promise<RunRecord[]> {
+  const { scenario, logLevel } = spec;
+  const isBaseline = scenario.target === "baseline";
   const connections = options.connections ?? scenario.defaultConnections;
-  const record: RunRecord = { scenario, logLevel, connections };
-  const label = `${scenario.name}${logLevel === undefined ? "" : ` LOG_LEVEL=${logLevel}`}`;
+  const durationSeconds = Math.max(options.durationSeconds, scenario.minDurationSeconds ?? 0);
+  const record: RunRecord = {
+    scenario,
+    logLevel,
+    connections,
+    store: isBaseline ? undefined : spec.store,
+    redis: spec.redis,
+    workers: spec.workers,
+  };
+  const label = `${scenario.name}${isBaseline ? "" : ` ${storeLabel(record)} workers=${spec.workers}`}${logLevel === undefined ? "" : ` LOG_LEVEL=${logLevel}`}`;
   log(
-    `▶ ${label}: ${connections} connections, ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s`,
+    `▶ ${label}: ${connections} connections, ${options.warmupSeconds} s warm-up + ${durationSeconds} s`,
   );
 
   // Node names the profile file itself; a fresh directory per run makes it the only one there.
   const profileDir =
-    options.profile && scenario.target === "frontdesk"
+    options.profile && !isBaseline
       ? await mkdtemp(join(tmpdir(), "frontdesk-bench-profile-"))
       : undefined;
   let target: RunningTarget | undefined;
+  let store: RunStore | undefined;
+  let undo: (() => Promise<void>) | undefined;
+  let cliRecord: RunRecord | undefined;
   try {
-    target =
-      scenario.target === "baseline"
-        ? await startBaseline(REPO_ROOT)
-        : await startFrontdesk({
-            repoRoot: REPO_ROOT,
-            tenantFiles: [join(REPO_ROOT, TENANT_FILE)],
-            logLevel: logLevel ?? "warn",
-            secrets: shared.secrets,
-            cpuProfileDir: profileDir,
-          });
+    if (isBaseline) {
+      target = await startBaseline(REPO_ROOT);
+    } else {
+      const workDir = await mkdtemp(join(tmpdir(), "frontdesk-bench-"));
+      try {
+        const template =
+          scenario.tenants === "bulk" ? await shared.templates.get(spec.store) : undefined;
+        store = await createRunStore({
+          kind: spec.store,
+          redis: spec.redis,
+          workDir,
+          settings: storeSettings(options),
+          template,
+        });
+        target = await startFrontdesk({
+          repoRoot: REPO_ROOT,
+          workDir,
+          tenantFiles: [join(REPO_ROOT, TENANT_FILE)],
+          logLevel: logLevel ?? "warn",
+          secrets: shared.secrets,
+          storeEnv: store.env,
+          workers: spec.workers,
+          extraEnv: scenario.serverEnv,
+          cpuProfileDir: profileDir,
+        });
+      } catch (error) {
+        if (target === undefined) await rm(workDir, { recursive: true, force: true });
+        throw error;
+      }
+    }
     const running = target;
     if (options.quietWaitSeconds > 0) {
       const busy = await waitForQuietMachine({
@@ -122,22 +177,66 @@ async function runOne(
         );
       }
     }
-    const prepared = scenario.prepare({
+    const env: ScenarioEnv = {
       tenant: shared.tenant,
       secrets: shared.secrets,
-      runSeconds: options.warmupSeconds + options.durationSeconds + 30,
-    });
-    record.measurement = await measureScenario(prepared, {
+      runSeconds: options.warmupSeconds + durationSeconds + 30,
+      workers: spec.workers,
+      bulk: BULK_TENANT_SET,
+    };
+    if (scenario.arrange !== undefined) {
+      const prepared = scenario.prepare(env);
+      const first = prepared.steps[0];
+      if (first === undefined) throw new Error(`${scenario.name} has no steps`);
+      undo = await scenario.arrange({
+        url: running.url,
+        headers: prepared.headers,
+        body: first.next({}).body,
+        tenant: shared.tenant,
+        workers: spec.workers,
+        serverEnv: running.env,
+      });
+    }
+    record.measurement = await measureScenario({
+      scenario: scenario.name,
+      env,
       url: running.url,
       connections,
-      durationSeconds: options.durationSeconds,
+      durationSeconds,
       warmupSeconds: options.warmupSeconds,
       checkEvery: options.checkEvery,
-      serverCpuTimeMs: () => running.cpuTimeMs(),
-      serverLogBytes: () => running.logBytes(),
+      serverPid: running.pid,
+      serverLogFile: isBaseline ? undefined : running.logFile,
     });
-    record.peakRssMb = running.peakRssMb();
-    if (scenario.target === "frontdesk" && VERBOSE_LEVELS.has(logLevel ?? "")) {
+    record.peakRss = running.peakRssMb();
+    if (isBaseline) {
+      // The same server measured by the autocannon CLI in its own process: the check that the
+      // harness measures the server, not itself (README, "The load generator").
+      const prepared = scenario.prepare(env);
+      cliRecord = { ...record, loadGenerator: "autocannon CLI" };
+      delete cliRecord.measurement;
+      try {
+        if (options.quietWaitSeconds > 0) {
+          await waitForQuietMachine({
+            maxWaitMs: options.quietWaitSeconds * 1000,
+            busyThresholdMsPerSecond: QUIET_BUSY_MS_PER_SECOND,
+          });
+        }
+        cliRecord.measurement = await measureWithAutocannonCli({
+          url: running.url,
+          connections,
+          durationSeconds,
+          headers: prepared.headers,
+          body: prepared.steps[0]?.next({}).body ?? "",
+          workDir: running.workDir,
+          serverPid: running.pid,
+        });
+        cliRecord.peakRss = running.peakRssMb();
+      } catch (error) {
+        cliRecord.failure = error instanceof Error ? error.message : String(error);
+      }
+    }
+    if (!isBaseline && VERBOSE_LEVELS.has(logLevel ?? "")) {
       record.logTally = await tallyCanonicalLines(running.logFile);
     }
   } catch (error) {
@@ -145,18 +244,29 @@ async function runOne(
     if (!(error instanceof PreflightError))
       log(String(error instanceof Error ? error.stack : error));
   } finally {
+    await undo?.().catch((error: unknown) =>
+      log(`undoing the arrangement failed: ${String(error)}`),
+    );
     await target?.stop();
     await target?.cleanUp();
+    await store
+      ?.drop()
+      .catch((error: unknown) => log(`could not remove ${store?.label ?? ""}: ${String(error)}`));
   }
 
   if (profileDir !== undefined) {
     try {
-      const file = (await readdir(profileDir)).find((name) => name.endsWith(".cpuprofile"));
+      // With workers, each process writes one: keep the largest (the busiest worker's).
+      const profiles = (await readdir(profileDir)).filter((name) => name.endsWith(".cpuprofile"));
+      const sizes = await Promise.all(
+        profiles.map(async (name) => ({ name, size: (await stat(join(profileDir, name))).size })),
+      );
+      const file = sizes.sort((a, b) => b.size - a.size)[0]?.name;
       if (file !== undefined) {
         const kept = join(
           REPO_ROOT,
           "bench/results/profiles",
-          `${scenario.name}-${logLevel ?? "none"}.cpuprofile`,
+          `${scenario.name}-${spec.store}-w${spec.workers}-${logLevel ?? "none"}.cpuprofile`,
         );
         await mkdir(dirname(kept), { recursive: true });
         await copyFile(join(profileDir, file), kept);
@@ -169,13 +279,139 @@ async function runOne(
     }
   }
 
-  const m = record.measurement;
-  log(
-    m === undefined
-      ? `  ✗ ${label}: ${record.failure ?? ""}`
-      : `  ${isDefective(record) ? "✗" : "✓"} ${Math.round(m.requestsPerSecond).toLocaleString("en-US")} req/s, p50 ${m.latencyMs.p50.toFixed(2)} ms, p99 ${m.latencyMs.p99.toFixed(2)} ms, non-2xx ${m.non2xx}, errors ${m.errors}, peak RSS ${(record.peakRssMb ?? NaN).toFixed(0)} MB`,
-  );
-  return record;
+  const records = cliRecord === undefined ? [record] : [record, cliRecord];
+  for (const done of records) {
+    const m = done.measurement;
+    const by = done.loadGenerator === undefined ? "" : ` (${done.loadGenerator})`;
+    const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : "–");
+    log(
+      m === undefined
+        ? `  ✗${by} ${label}: ${done.failure ?? ""}`
+        : `  ${isDefective(done) ? "✗" : "✓"}${by} ${Math.round(m.requestsPerSecond).toLocaleString("en-US")} req/s, p50 ${ms(m.latencyMs.p50)} ms, p99 ${ms(m.latencyMs.p99)} ms, non-2xx ${m.non2xx}, errors ${m.errors}, failed checks ${m.checkFailures}, peak RSS ${formatPeakRss(done.peakRss)} MB, server CPU ${Math.round(m.serverCpuMicrosPerRequest)} µs/req, load generator ${Math.round(m.loadGeneratorCpuMsPerSecond)} ms/s`,
+    );
+  }
+  return records;
+}
+
+function storeSettings(options: BenchOptions): StoreSettings {
+  return { postgresAdminUrl: options.postgresAdminUrl, redisUrl: options.redisUrl };
+}
+
+/**
+ * The 10,000-tenant databases, one per store kind, filled once with the compiled CLI (the
+ * import is timed: issue 3's "< 30 s") and copied for each run that needs them.
+ */
+class BulkTemplates {
+  readonly imports: ImportRecord[] = [];
+  private readonly made = new Map<StoreKind, Promise<StoreTemplate>>();
+  private readonly removals: (() => Promise<void>)[] = [];
+  private tenantFile: Promise<string> | undefined;
+
+  constructor(private readonly options: BenchOptions) {}
+
+  get(kind: StoreKind): Promise<StoreTemplate> {
+    let template = this.made.get(kind);
+    if (template === undefined) {
+      template = this.make(kind);
+      this.made.set(kind, template);
+    }
+    return template;
+  }
+
+  private async writeTenantFile(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "frontdesk-bench-tenants-"));
+    this.removals.push(() => rm(dir, { recursive: true, force: true }));
+    const base = parseYaml(await readFile(join(REPO_ROOT, TENANT_FILE), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    const file = join(dir, "bulk-tenants.json");
+    await writeFile(file, JSON.stringify(buildBulkTenants(BULK_TENANT_SET, base)));
+    return file;
+  }
+
+  private async make(kind: StoreKind): Promise<StoreTemplate> {
+    this.tenantFile ??= this.writeTenantFile();
+    const file = await this.tenantFile;
+    const location = await createTemplateLocation(kind, storeSettings(this.options));
+    this.removals.push(() => location.remove());
+    log(
+      `importing ${BULK_TENANT_SET.tenants.toLocaleString("en-US")} tenants / ${bulkNumberCount(BULK_TENANT_SET).toLocaleString("en-US")} numbers into a ${kind} template (frontdesk tenants import)…`,
+    );
+    const started = performance.now();
+    const result = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, "dist/cli/main.js"), "tenants", "import", file],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          NODE_ENV: "production",
+          DATABASE_URL: location.databaseUrl,
+        },
+        encoding: "utf8",
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const output = `${result.stdout}${result.stderr}`.trim();
+    this.imports.push({
+      store: kind,
+      tenants: BULK_TENANT_SET.tenants,
+      numbers: bulkNumberCount(BULK_TENANT_SET),
+      seconds,
+      output: output.split("\n").slice(-3).join(" "),
+      ok: result.status === 0,
+    });
+    log(`  ${result.status === 0 ? "✓" : "✗"} ${seconds.toFixed(1)} s: ${output.slice(-300)}`);
+    if (result.status !== 0)
+      throw new Error(`importing the bulk tenants failed: ${output.slice(-500)}`);
+    return location.template;
+  }
+
+  async removeAll(): Promise<void> {
+    for (const remove of this.removals.splice(0)) {
+      await remove().catch((error: unknown) =>
+        log(`could not remove a template: ${String(error)}`),
+      );
+    }
+  }
+}
+
+/** The runs of the matrix, grouped by store and worker count so templates are made once. */
+function planRuns(options: BenchOptions): { runs: RunSpec[]; skipped: string[] } {
+  const runs: RunSpec[] = [];
+  const skipped: string[] = [];
+  const chosen = options.scenarios
+    .map((name) => SCENARIOS.find((candidate) => candidate.name === name))
+    .filter((scenario): scenario is Scenario => scenario !== undefined);
+  for (const scenario of chosen.filter((candidate) => candidate.target === "baseline")) {
+    runs.push({ scenario, logLevel: undefined, store: "sqlite", redis: false, workers: 1 });
+  }
+  for (const store of options.stores) {
+    const redis = options.redis === "auto" ? store === "postgres" : options.redis === "yes";
+    for (const workers of options.workers) {
+      for (const scenario of chosen.filter((candidate) => candidate.target === "frontdesk")) {
+        const needs = scenario.requires;
+        const misses: string[] = [];
+        if (needs?.store !== undefined && needs.store !== store) misses.push(needs.store);
+        if (needs?.redis === true && !redis) misses.push("Redis");
+        if (needs?.workers !== undefined && needs.workers !== workers) {
+          misses.push(`${needs.workers} worker(s)`);
+        }
+        if (misses.length > 0) {
+          skipped.push(
+            `${scenario.name} on ${store}${redis ? "+redis" : ""}, ${workers} worker(s): needs ${misses.join(" and ")}`,
+          );
+          continue;
+        }
+        for (const logLevel of options.logLevels) {
+          runs.push({ scenario, logLevel, store, redis, workers });
+        }
+      }
+    }
+  }
+  return { runs, skipped };
 }
 
 async function main(): Promise<number> {
@@ -208,15 +444,21 @@ async function main(): Promise<number> {
     secret: randomBytes(24).toString("base64url"),
     hmacSecret: randomBytes(32).toString("hex"),
   };
+  const { runs, skipped } = planRuns(options);
+  log(
+    `${runs.length} run(s)${skipped.length > 0 ? `, ${skipped.length} combination(s) skipped` : ""}`,
+  );
+  const templates = new BulkTemplates(options);
+  const started = Date.now();
   const records: RunRecord[] = [];
-  for (const name of options.scenarios) {
-    const scenario = SCENARIOS.find((candidate) => candidate.name === name);
-    if (scenario === undefined) continue;
-    const levels = scenario.target === "frontdesk" ? options.logLevels : [undefined];
-    for (const level of levels) {
-      records.push(await runOne(scenario, level, options, { tenant, secrets }));
+  try {
+    for (const spec of runs) {
+      records.push(...(await runOne(spec, options, { tenant, secrets, templates })));
     }
+  } finally {
+    await templates.removeAll();
   }
+  log(`matrix done in ${Math.round((Date.now() - started) / 1000)} s`);
 
   const args = process.argv.slice(2);
   const report = formatReport({
@@ -225,6 +467,9 @@ async function main(): Promise<number> {
     durationSeconds: options.durationSeconds,
     warmupSeconds: options.warmupSeconds,
     records,
+    imports: templates.imports,
+    skipped,
+    elapsedSeconds: (Date.now() - started) / 1000,
   });
   const out = resolve(
     REPO_ROOT,
@@ -244,7 +489,7 @@ async function main(): Promise<number> {
   );
   for (const record of records.filter((candidate) => candidate.profile !== undefined)) {
     process.stdout.write(
-      `\nprofile of ${record.scenario.name} (${record.logLevel ?? ""}): see the report\n`,
+      `\nprofile of ${record.scenario.name} (${storeLabel(record)}, ${record.workers} worker(s), ${record.logLevel ?? ""}): see the report\n`,
     );
   }
   const defective = records.filter(isDefective);

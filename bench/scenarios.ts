@@ -1,20 +1,32 @@
 import { createHmac } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { createRedisTenantCache } from "../src/tenants/redis-tenant-cache.js";
+import { assistantRequest } from "../test/fixtures/vapi/builders.js";
+import type { StoreKind } from "./bench-stores.js";
 import { createEndOfCallReportTemplate, type DialedTenant } from "./payloads/end-of-call-report.js";
-import { createIdSequence } from "./payloads/body-template.js";
+import { createBodyTemplate, createIdSequence, placeholder } from "./payloads/body-template.js";
+import { bulkDialed, bulkNumberCount, type BulkTenantSet } from "./payloads/bulk-tenants.js";
 import {
   createAssistantRequestBody,
   createToolCallsTemplate,
   TOOL_CALL_IDS,
   TOOL_NAMES,
 } from "./payloads/mid-call-bodies.js";
+import { createMixedCallSteps, type MixedStepKind } from "./payloads/mixed-call.js";
 import type { WebhookSecrets } from "./start-frontdesk.js";
 
 export const SCENARIO_NAMES = [
   "assistant-request-hot",
+  "assistant-request-hot-10k",
+  "assistant-request-cold",
   "assistant-request-hmac",
+  "assistant-request-deadline",
   "tool-calls-two",
   "end-of-call-30kb",
   "end-of-call-500kb",
+  "mixed-call",
   "baseline-fastify",
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -28,12 +40,30 @@ export interface NextRequest {
   expected?: readonly string[];
 }
 
-export interface PreparedScenario {
-  headers: Record<string, string>;
+/**
+ * Per connection, for one pass over a scenario's steps (one call in `mixed-call`): the first
+ * step puts the call id here and the later ones reuse it. Reset by the load generator on each
+ * pass.
+ */
+export type CallState = Record<string, string | undefined>;
+
+/** One kind of request a scenario sends; most scenarios have one, `mixed-call` a whole call. */
+export interface ScenarioStep {
+  label: string;
   /** True when every request gets a fresh body (unique ids); false when one body is reused. */
   dynamic: boolean;
-  next(): NextRequest;
+  next(call: CallState): NextRequest;
   check(status: number, body: string, expected?: readonly string[]): CheckResult;
+}
+
+export interface PreparedScenario {
+  headers: Record<string, string>;
+  /** Sent in this order by every connection, over and over. */
+  steps: readonly ScenarioStep[];
+  /** Requests sent before the warm-up so the server's caches hold the working set. */
+  primeRequests: number;
+  /** Facts about what was sent, for the report (e.g. how many distinct numbers were dialed). */
+  describe?(): string;
 }
 
 export interface ScenarioEnv {
@@ -41,6 +71,21 @@ export interface ScenarioEnv {
   secrets: WebhookSecrets;
   /** How long, in seconds, the prepared requests must stay valid (HMAC timestamps). */
   runSeconds: number;
+  /** Server processes (cluster workers) the requests are spread over. */
+  workers: number;
+  /** The bulk tenant set, loaded for scenarios with `tenants: "bulk"`. */
+  bulk: BulkTenantSet;
+}
+
+/** What `arrange` gets: the running server and the stores it uses. */
+export interface ArrangeContext {
+  url: string;
+  headers: Record<string, string>;
+  /** A body of the scenario's first step. */
+  body: string;
+  tenant: DialedTenant;
+  workers: number;
+  serverEnv: Readonly<Record<string, string>>;
 }
 
 export interface Scenario {
@@ -49,7 +94,17 @@ export interface Scenario {
   target: "frontdesk" | "baseline";
   defaultConnections: number;
   /** The performance goal, when there is one. */
-  goal?: { minRequestsPerSecond: number; maxP99Ms: number };
+  goal?: { minRequestsPerSecond?: number; maxP99Ms: number };
+  /** "bulk": the database holds the 10,000-tenant set (a copy of a template made once). */
+  tenants: "example" | "bulk";
+  /** Combinations this scenario can run in; others are skipped (and said so in the report). */
+  requires?: { store?: StoreKind; redis?: boolean; workers?: number };
+  /** Extra server environment. */
+  serverEnv?: Record<string, string>;
+  /** Runs shorter than this (seconds) are lengthened: e.g. answers that take seconds each. */
+  minDurationSeconds?: number;
+  /** After the server started and before the load: changes the world; returns the undo. */
+  arrange?(context: ArrangeContext): Promise<() => Promise<void>>;
   prepare(env: ScenarioEnv): PreparedScenario;
 }
 
@@ -57,19 +112,6 @@ const JSON_HEADERS = { "content-type": "application/json" };
 
 function secretHeaders(env: ScenarioEnv): Record<string, string> {
   return { ...JSON_HEADERS, "x-vapi-secret": env.secrets.secret };
-}
-
-function staticBody(
-  headers: Record<string, string>,
-  body: string,
-  check: PreparedScenario["check"],
-): PreparedScenario {
-  return {
-    headers,
-    dynamic: false,
-    next: () => ({ body }),
-    check,
-  };
 }
 
 function parseObject(body: string): Record<string, unknown> | undefined {
@@ -87,8 +129,11 @@ function nonOk(status: number, body: string): CheckResult {
   return { ok: false, problem: `HTTP ${status}: ${body.slice(0, 300)}` };
 }
 
-/** A transient assistant with a system prompt that carries this call's context. */
-function checkAssistant(status: number, body: string): CheckResult {
+/**
+ * A transient assistant with a system prompt that carries this call's context; with `expected`,
+ * the assistant's name must contain expected[0] (the dialed tenant's name).
+ */
+function checkAssistant(status: number, body: string, expected?: readonly string[]): CheckResult {
   if (status !== 200) return nonOk(status, body);
   const answer = parseObject(body);
   const assistant = answer?.assistant as
@@ -106,7 +151,14 @@ function checkAssistant(status: number, body: string): CheckResult {
   }
   if (prompt.includes("@@"))
     return { ok: false, problem: "call-context marker left in the prompt" };
-  return { ok: true, detail: `assistant "${assistant.name}", ${body.length} B` };
+  const tenantName = expected?.[0];
+  if (tenantName !== undefined && !assistant.name.startsWith(`${tenantName} `)) {
+    return { ok: false, problem: `assistant "${assistant.name}" is not ${tenantName}'s` };
+  }
+  // Bulk tenants differ only by their number: count them as one kind of answer.
+  const name = assistant.name.replace(/\d+/g, "#");
+  const kb = (body.length / 1024).toFixed(1);
+  return { ok: true, detail: `assistant "${name}", ${kb} KB` };
 }
 
 /** One result per call, in order, each echoing its toolCallId; counts error entries. */
@@ -143,22 +195,147 @@ function checkAcknowledged(status: number, body: string): CheckResult {
   return { ok: true, detail: `HTTP ${status} ${body.slice(0, 60)}` };
 }
 
+/** A scenario whose every request is the same bytes. */
+function staticBody(
+  headers: Record<string, string>,
+  body: string,
+  check: ScenarioStep["check"],
+  label = "request",
+): PreparedScenario {
+  return {
+    headers,
+    primeRequests: 0,
+    steps: [{ label, dynamic: false, next: () => ({ body }), check }],
+  };
+}
+
 function endOfCall(name: ScenarioName, targetBytes: number, connections: number): Scenario {
   return {
     name,
     summary: `end-of-call-report of ~${Math.round(targetBytes / 1024)} KB (transcript, both message formats, costs, analysis, assistant echo); a new call id per request`,
     target: "frontdesk",
+    tenants: "example",
     defaultConnections: connections,
     prepare(env) {
       const template = createEndOfCallReportTemplate({ tenant: env.tenant, targetBytes });
       const ids = createIdSequence();
       return {
         headers: secretHeaders(env),
-        dynamic: true,
-        next: () => ({ body: template.render({ CALL_ID: ids.callId() }) }),
-        check: checkAcknowledged,
+        primeRequests: 0,
+        steps: [
+          {
+            label: "end-of-call-report",
+            dynamic: true,
+            next: () => ({ body: template.render({ CALL_ID: ids.callId() }) }),
+            check: checkAcknowledged,
+          },
+        ],
       };
     },
+  };
+}
+
+/** assistant-request bodies for any number: the dialed number and call id are filled in. */
+function createDialTemplate() {
+  return createBodyTemplate(
+    JSON.stringify(
+      assistantRequest({
+        vapiPhoneNumberId: placeholder("PHONE_NUMBER_ID"),
+        number: placeholder("NUMBER"),
+        callId: placeholder("CALL_ID"),
+      }),
+    ),
+  );
+}
+
+/**
+ * Dials bulk numbers in turn: `pick(n)` is the index of the n-th number dialed. Each body names
+ * its tenant, whose assistant must answer.
+ */
+function dialBulkNumbers(
+  env: ScenarioEnv,
+  label: string,
+  pick: (sent: number) => number,
+): { step: ScenarioStep; sent: () => number } {
+  const template = createDialTemplate();
+  const ids = createIdSequence();
+  let sent = 0;
+  return {
+    sent: () => sent,
+    step: {
+      label,
+      dynamic: true,
+      next() {
+        const index = pick(sent);
+        sent += 1;
+        const dialed = bulkDialed(env.bulk, index, env.tenant.timezone);
+        const tenantNumber = Math.floor(index / env.bulk.numbersPerTenant) + 1;
+        return {
+          body: template.render({
+            PHONE_NUMBER_ID: dialed.vapiPhoneNumberId,
+            NUMBER: dialed.number,
+            CALL_ID: ids.callId(),
+          }),
+          expected: [`Bench Plumbing ${tenantNumber}`],
+        };
+      },
+      check: checkAssistant,
+    },
+  };
+}
+
+// The busiest tenants: 20 % of the set. All 10,000 would take a priming pass of 10,000 cold
+// lookups per worker before every run (about 30 s of server CPU each today).
+const HOT_SET_TENANTS = 2000;
+
+// Both budgets as the server's defaults, stated so the scenario does not depend on them.
+const ASSISTANT_REQUEST_BUDGET_MS = 2000;
+
+/**
+ * The tenant's cached copy is made outdated while its store cannot answer: a PostgreSQL
+ * transaction holds ACCESS EXCLUSIVE locks on `tenants` and `phone_numbers` (every read of them
+ * waits), then the tenant is invalidated the way an edit is (its Redis entries deleted and a
+ * change published). Every assistant-request then has to try the database, waits until its
+ * deadline, and must be answered from the last known good copy.
+ */
+async function blockStoreAndInvalidate(context: ArrangeContext): Promise<() => Promise<void>> {
+  const { serverEnv } = context;
+  const databaseUrl = serverEnv.DATABASE_URL;
+  const redisUrl = serverEnv.REDIS_URL;
+  const keyPrefix = serverEnv.REDIS_KEY_PREFIX;
+  if (databaseUrl === undefined || redisUrl === undefined || keyPrefix === undefined) {
+    throw new Error("the deadline scenario needs PostgreSQL and Redis");
+  }
+  // Every worker must hold the tenant first: a new connection per request, so the cluster's
+  // round-robin hands them to each worker in turn.
+  for (let index = 0; index < context.workers * 4; index += 1) {
+    const response = await fetch(`${context.url}/vapi/webhook`, {
+      method: "POST",
+      headers: { ...context.headers, connection: "close" },
+      body: context.body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await response.text();
+    const verdict = checkAssistant(response.status, text);
+    if (!verdict.ok) throw new Error(`warming the tenant failed: ${verdict.problem}`);
+  }
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query("BEGIN");
+  await client.query("LOCK TABLE tenants, phone_numbers IN ACCESS EXCLUSIVE MODE");
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  redis.on("error", () => undefined);
+  try {
+    const shared = createRedisTenantCache({ redis, keyPrefix, ttlSeconds: 300 });
+    await shared.publishChange(context.tenant.tenantId);
+  } finally {
+    redis.disconnect();
+  }
+  // Pub/sub delivery to the server's subscriber takes a moment.
+  await sleep(500);
+  return async () => {
+    await client.query("ROLLBACK").catch(() => undefined);
+    await client.end();
   };
 }
 
@@ -168,16 +345,73 @@ export const SCENARIOS: readonly Scenario[] = [
     summary:
       "assistant-request for a known tenant's number (tenant cached after the first request), X-Vapi-Secret auth",
     target: "frontdesk",
+    tenants: "example",
     defaultConnections: 50,
     goal: { minRequestsPerSecond: 20_000, maxP99Ms: 5 },
     prepare: (env) =>
-      staticBody(secretHeaders(env), createAssistantRequestBody(env.tenant), checkAssistant),
+      staticBody(
+        secretHeaders(env),
+        createAssistantRequestBody(env.tenant),
+        checkAssistant,
+        "assistant-request",
+      ),
+  },
+  {
+    name: "assistant-request-hot-10k",
+    summary: `assistant-request with 10,000 tenants / 100,000 numbers in the database, dialing one number of each of the ${HOT_SET_TENANTS.toLocaleString("en-US")} busiest tenants in turn; they are cached by a priming pass before the warm-up`,
+    target: "frontdesk",
+    tenants: "bulk",
+    defaultConnections: 50,
+    goal: { minRequestsPerSecond: 20_000, maxP99Ms: 5 },
+    prepare(env) {
+      const hotSet = Math.min(HOT_SET_TENANTS, env.bulk.tenants);
+      const dial = dialBulkNumbers(
+        env,
+        "assistant-request",
+        (sent) => (sent % hotSet) * env.bulk.numbersPerTenant,
+      );
+      return {
+        headers: secretHeaders(env),
+        steps: [dial.step],
+        // Each worker caches only what it was sent, and connections are spread over the
+        // workers: with several, every number is sent a few times over (a number one worker
+        // still misses is read during the warm-up).
+        primeRequests: env.workers === 1 ? hotSet : hotSet * 2 * env.workers,
+        describe: () =>
+          `hot set: the first number of each of ${hotSet.toLocaleString("en-US")} tenants (of ${env.bulk.tenants.toLocaleString("en-US")}), in turn, primed with ${(env.workers === 1 ? hotSet : hotSet * 2 * env.workers).toLocaleString("en-US")} requests`,
+      };
+    },
+  },
+  {
+    name: "assistant-request-cold",
+    summary:
+      "assistant-request for a number this server has never seen: 10,000 tenants / 100,000 numbers in the database and every request dials the next one, so each lookup misses the in-process cache (and Redis, when used) and reads the database; 10 connections",
+    target: "frontdesk",
+    tenants: "bulk",
+    defaultConnections: 10,
+    goal: { maxP99Ms: 10 },
+    prepare(env) {
+      const total = bulkNumberCount(env.bulk);
+      const dial = dialBulkNumbers(env, "assistant-request", (sent) => sent % total);
+      return {
+        headers: secretHeaders(env),
+        steps: [dial.step],
+        primeRequests: 0,
+        describe() {
+          const sent = dial.sent();
+          return sent <= total
+            ? `${sent.toLocaleString("en-US")} distinct numbers dialed (of ${total.toLocaleString("en-US")}), each once: every lookup was cold`
+            : `WARNING: ${sent.toLocaleString("en-US")} requests but only ${total.toLocaleString("en-US")} numbers; ${(sent - total).toLocaleString("en-US")} lookups repeated a number (possibly cached)`;
+        },
+      };
+    },
   },
   {
     name: "assistant-request-hmac",
     summary:
       'the same assistant-request signed with HMAC-SHA256 over "{timestamp}.{body}" instead of a shared secret',
     target: "frontdesk",
+    tenants: "example",
     defaultConnections: 50,
     prepare(env) {
       const body = createAssistantRequestBody(env.tenant);
@@ -192,31 +426,59 @@ export const SCENARIOS: readonly Scenario[] = [
         { ...JSON_HEADERS, "x-signature": signature, "x-timestamp": timestamp },
         body,
         checkAssistant,
+        "assistant-request",
       );
     },
+  },
+  {
+    name: "assistant-request-deadline",
+    summary: `assistant-request while the tenant store is blocked: the tenant was cached, then invalidated (as by an edit) while a transaction holds exclusive locks on tenants and phone_numbers. Each request must be answered with the last known good assistant within ASSISTANT_REQUEST_BUDGET_MS (${ASSISTANT_REQUEST_BUDGET_MS} ms); PostgreSQL + Redis only`,
+    target: "frontdesk",
+    tenants: "example",
+    defaultConnections: 50,
+    goal: { maxP99Ms: ASSISTANT_REQUEST_BUDGET_MS },
+    requires: { store: "postgres", redis: true },
+    // Every answer takes the whole budget: a shorter run would complete no request.
+    minDurationSeconds: 8,
+    serverEnv: { ASSISTANT_REQUEST_BUDGET_MS: String(ASSISTANT_REQUEST_BUDGET_MS) },
+    arrange: blockStoreAndInvalidate,
+    prepare: (env) =>
+      staticBody(
+        secretHeaders(env),
+        createAssistantRequestBody(env.tenant),
+        checkAssistant,
+        "assistant-request",
+      ),
   },
   {
     name: "tool-calls-two",
     summary:
       "tool-calls with create_lead + check_availability mid-call (history and assistant echo included); fresh call and toolCall ids per request",
     target: "frontdesk",
+    tenants: "example",
     defaultConnections: 50,
     prepare(env) {
       const template = createToolCallsTemplate(env.tenant);
       const ids = createIdSequence();
       return {
         headers: secretHeaders(env),
-        dynamic: true,
-        next() {
-          const expected = [ids.toolCallId(), ids.toolCallId()];
-          const body = template.render({
-            CALL_ID: ids.callId(),
-            [TOOL_CALL_IDS[0]]: expected[0] ?? "",
-            [TOOL_CALL_IDS[1]]: expected[1] ?? "",
-          });
-          return { body, expected };
-        },
-        check: checkToolResults,
+        primeRequests: 0,
+        steps: [
+          {
+            label: "tool-calls",
+            dynamic: true,
+            next() {
+              const expected = [ids.toolCallId(), ids.toolCallId()];
+              const body = template.render({
+                CALL_ID: ids.callId(),
+                [TOOL_CALL_IDS[0]]: expected[0] ?? "",
+                [TOOL_CALL_IDS[1]]: expected[1] ?? "",
+              });
+              return { body, expected };
+            },
+            check: checkToolResults,
+          },
+        ],
       };
     },
   },
@@ -225,17 +487,64 @@ export const SCENARIOS: readonly Scenario[] = [
   // as Vapi sends one per finished call.
   endOfCall("end-of-call-500kb", 500 * 1024, 10),
   {
+    name: "mixed-call",
+    summary:
+      "whole calls replayed in order on every connection, a new call id per call: assistant-request, status-update in-progress, 6 conversation-updates, tool-calls (create_lead + check_availability), 2 conversation-updates, status-update ended, end-of-call-report (~30 KB): 13 requests per call",
+    target: "frontdesk",
+    tenants: "example",
+    defaultConnections: 50,
+    prepare(env) {
+      const ids = createIdSequence();
+      const checks: Record<MixedStepKind, ScenarioStep["check"]> = {
+        "assistant-request": checkAssistant,
+        "status-update": checkAcknowledged,
+        "conversation-update": checkAcknowledged,
+        "tool-calls": checkToolResults,
+        "end-of-call-report": checkAcknowledged,
+      };
+      const steps = createMixedCallSteps(env.tenant).map((step, index): ScenarioStep => ({
+        label: step.label,
+        dynamic: true,
+        next(call) {
+          // The first message of a call opens it; the rest carry the same call id.
+          if (index === 0 || call.callId === undefined) call.callId = ids.callId();
+          if (step.kind !== "tool-calls") {
+            return { body: step.template.render({ CALL_ID: call.callId }) };
+          }
+          const expected = [ids.toolCallId(), ids.toolCallId()];
+          return {
+            body: step.template.render({
+              CALL_ID: call.callId,
+              [TOOL_CALL_IDS[0]]: expected[0] ?? "",
+              [TOOL_CALL_IDS[1]]: expected[1] ?? "",
+            }),
+            expected,
+          };
+        },
+        check: checks[step.kind],
+      }));
+      return { headers: secretHeaders(env), steps, primeRequests: 0 };
+    },
+  },
+  {
     name: "baseline-fastify",
     summary:
       "bare Fastify (bench/baseline-server.ts): default JSON parser, fixed ~3 KB JSON answer, no auth, no logging",
     target: "baseline",
+    tenants: "example",
     defaultConnections: 50,
+    requires: { store: "sqlite", redis: false, workers: 1 },
     prepare: (env) =>
-      staticBody({ ...JSON_HEADERS }, createAssistantRequestBody(env.tenant), (status, body) => {
-        if (status !== 200) return nonOk(status, body);
-        return parseObject(body)?.assistant === undefined
-          ? { ok: false, problem: `no assistant: ${body.slice(0, 200)}` }
-          : { ok: true, detail: `fixed answer, ${body.length} B` };
-      }),
+      staticBody(
+        { ...JSON_HEADERS },
+        createAssistantRequestBody(env.tenant),
+        (status, body) => {
+          if (status !== 200) return nonOk(status, body);
+          return parseObject(body)?.assistant === undefined
+            ? { ok: false, problem: `no assistant: ${body.slice(0, 200)}` }
+            : { ok: true, detail: `fixed answer, ${body.length} B` };
+        },
+        "request",
+      ),
   },
 ];

@@ -2,8 +2,15 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { findFreePort, startChildServer, type ChildServer } from "./child-server.js";
+import {
+  childPids,
+  findFreePort,
+  readCpuTimeMs,
+  startChildServer,
+  type ChildServer,
+} from "./child-server.js";
 
 const run = promisify(execFile);
 
@@ -16,9 +23,17 @@ export interface WebhookSecrets {
 
 export interface StartFrontdeskOptions {
   repoRoot: string;
+  /** The run's directory (logs, SQLite file); created by the caller, removed by cleanUp. */
+  workDir: string;
   tenantFiles: readonly string[];
   logLevel: string;
   secrets: WebhookSecrets;
+  /** DATABASE_URL and, with Redis, REDIS_URL and REDIS_KEY_PREFIX (bench-stores.ts). */
+  storeEnv: Readonly<Record<string, string>>;
+  /** 1: `frontdesk serve` (one process); more: `frontdesk serve --workers N` (cluster). */
+  workers: number;
+  /** Scenario-specific server settings. */
+  extraEnv?: Readonly<Record<string, string>> | undefined;
   /** When set, the server runs with `--cpu-prof` and writes its profile here on exit. */
   cpuProfileDir?: string | undefined;
 }
@@ -27,53 +42,78 @@ export interface RunningTarget extends ChildServer {
   /** Removes the temporary directory (database, logs). */
   cleanUp(): Promise<void>;
   readonly workDir: string;
+  /** The environment the server runs with. */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 /**
- * The real server as production runs it: compiled `dist/server.js` on a fresh SQLite file in a
- * temporary directory, tenants imported first with the compiled CLI, NODE_ENV=production.
- * Only a minimal environment is passed, so a developer's shell settings cannot leak in.
+ * The real server as production runs it: the compiled CLI's `serve` (with `--workers N` for a
+ * cluster) on the given store, tenants imported first with the compiled CLI,
+ * NODE_ENV=production. Only a minimal environment is passed, so a developer's shell settings
+ * cannot leak in.
  */
 export async function startFrontdesk(options: StartFrontdeskOptions): Promise<RunningTarget> {
-  const workDir = await mkdtemp(join(tmpdir(), "frontdesk-bench-"));
+  const { workDir } = options;
   const port = await findFreePort();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     NODE_ENV: "production",
     HOST: "127.0.0.1",
     PORT: String(port),
-    DATABASE_URL: join(workDir, "frontdesk.db"),
     LOG_LEVEL: options.logLevel,
     VAPI_SECRET: options.secrets.secret,
     VAPI_HMAC_SECRET: options.secrets.hmacSecret,
+    ...options.storeEnv,
+    ...options.extraEnv,
   };
-  try {
-    await run(
-      process.execPath,
-      [join(options.repoRoot, "dist/cli/main.js"), "tenants", "import", ...options.tenantFiles],
-      { cwd: options.repoRoot, env },
+  const cli = join(options.repoRoot, "dist/cli/main.js");
+  await run(process.execPath, [cli, "tenants", "import", ...options.tenantFiles], {
+    cwd: options.repoRoot,
+    env,
+  });
+  const server = await startChildServer({
+    nodeArgs: [
+      ...(options.cpuProfileDir === undefined
+        ? []
+        : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`]),
+      cli,
+      "serve",
+      ...(options.workers > 1 ? ["--workers", String(options.workers)] : []),
+    ],
+    env,
+    cwd: options.repoRoot,
+    stdoutFile: join(workDir, "server.log"),
+    stderrFile: join(workDir, "server.err"),
+    port,
+  });
+  if (options.workers > 1) await waitForWorkers(server, options.workers);
+  return Object.assign(server, {
+    workDir,
+    env,
+    cleanUp: () => rm(workDir, { recursive: true, force: true }),
+  });
+}
+
+/**
+ * /healthz answers as soon as one worker listens; the others may still be starting, and
+ * connections opened now would all go to the first. Waits until every worker exists and has
+ * gone quiet (start-up done: its CPU time stops growing).
+ */
+async function waitForWorkers(server: ChildServer, workers: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let quietRounds = 0;
+  while (Date.now() < deadline) {
+    const pids = childPids(server.pid);
+    const before = pids.map(readCpuTimeMs);
+    await sleep(250);
+    const busiest = Math.max(
+      0,
+      ...pids.map((pid, index) => readCpuTimeMs(pid) - (before[index] ?? 0)),
     );
-    const server = await startChildServer({
-      nodeArgs: [
-        ...(options.cpuProfileDir === undefined
-          ? []
-          : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`]),
-        join(options.repoRoot, "dist/server.js"),
-      ],
-      env,
-      cwd: options.repoRoot,
-      stdoutFile: join(workDir, "server.log"),
-      stderrFile: join(workDir, "server.err"),
-      port,
-    });
-    return Object.assign(server, {
-      workDir,
-      cleanUp: () => rm(workDir, { recursive: true, force: true }),
-    });
-  } catch (error) {
-    await rm(workDir, { recursive: true, force: true });
-    throw error;
+    quietRounds = pids.length >= workers && busiest < 20 ? quietRounds + 1 : 0;
+    if (quietRounds >= 2) return;
   }
+  throw new Error(`the ${workers} workers did not all start within 20 s`);
 }
 
 /** The bare Fastify reference server (bench/baseline-server.ts), started the same way. */
@@ -96,6 +136,7 @@ export async function startBaseline(repoRoot: string): Promise<RunningTarget> {
     });
     return Object.assign(server, {
       workDir,
+      env: {},
       cleanUp: () => rm(workDir, { recursive: true, force: true }),
     });
   } catch (error) {
