@@ -107,6 +107,20 @@ export const PhoneNumberSchema = z
   .superRefine(flagNulCharacters);
 export type PhoneNumber = z.infer<typeof PhoneNumberSchema>;
 
+// Checking a zone builds an Intl.DateTimeFormat (luxon), the costliest step of reading a
+// stored tenant (a cold lookup). The answers are few and never change within a process.
+const zoneValidity = new Map<string, boolean>();
+function isKnownTimeZone(zone: string): boolean {
+  let valid = zoneValidity.get(zone);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(zone);
+    // Bounded: only an attacker-supplied stream of distinct names could grow it.
+    if (zoneValidity.size >= 1000) zoneValidity.clear();
+    zoneValidity.set(zone, valid);
+  }
+  return valid;
+}
+
 /**
  * A tenant as an operator writes it (JSON or YAML import, admin API). Extra keys are rejected so
  * that typos ("hour" for "hours") surface as errors instead of being silently ignored.
@@ -118,7 +132,7 @@ export const TenantDocumentSchema = z
     timezone: z
       .string()
       .refine(
-        (zone) => IANAZone.isValidZone(zone),
+        (zone) => isKnownTimeZone(zone),
         "must be an IANA time zone like Australia/Sydney",
       ),
     phoneNumbers: z.array(PhoneNumberSchema).max(1000).default([]),
