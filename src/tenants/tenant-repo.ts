@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
+import { prepareQuery } from "../db/prepared-query.js";
 import { AppError } from "../errors.js";
 import type { Database, TenantRow } from "../db/schema.js";
 import { TenantDocumentSchema, type Tenant } from "./tenant-document.js";
@@ -56,35 +57,40 @@ export interface TenantRepo {
   ping(): Promise<void>;
 }
 
+// The lookups behind every cold assistant-request: compiled once, not per call.
+const tenantById = prepareQuery((db, p: { id: string }) =>
+  db.selectFrom("tenants").selectAll().where("id", "=", p.id),
+);
+const tenantByVapiPhoneNumberId = prepareQuery((db, p: { vapiPhoneNumberId: string }) =>
+  db
+    .selectFrom("phone_numbers")
+    .innerJoin("tenants", "tenants.id", "phone_numbers.tenant_id")
+    .selectAll("tenants")
+    .where("phone_numbers.vapi_phone_number_id", "=", p.vapiPhoneNumberId),
+);
+const tenantByNumber = prepareQuery((db, p: { e164: string }) =>
+  db
+    .selectFrom("phone_numbers")
+    .innerJoin("tenants", "tenants.id", "phone_numbers.tenant_id")
+    .selectAll("tenants")
+    .where("phone_numbers.number", "=", p.e164),
+);
+
 /** Tenant persistence over Kysely; identical on SQLite and PostgreSQL. */
 export function createTenantRepo(db: Kysely<Database>): TenantRepo {
   return {
     async findById(id) {
-      const row = await db
-        .selectFrom("tenants")
-        .selectAll()
-        .where("id", "=", id)
-        .executeTakeFirst();
+      const row = await tenantById.executeTakeFirst(db, { id });
       return row === undefined ? undefined : toStored(row);
     },
 
     async findByVapiPhoneNumberId(vapiPhoneNumberId) {
-      const row = await db
-        .selectFrom("phone_numbers")
-        .innerJoin("tenants", "tenants.id", "phone_numbers.tenant_id")
-        .selectAll("tenants")
-        .where("phone_numbers.vapi_phone_number_id", "=", vapiPhoneNumberId)
-        .executeTakeFirst();
+      const row = await tenantByVapiPhoneNumberId.executeTakeFirst(db, { vapiPhoneNumberId });
       return row === undefined ? undefined : toStored(row);
     },
 
     async findByNumber(e164) {
-      const row = await db
-        .selectFrom("phone_numbers")
-        .innerJoin("tenants", "tenants.id", "phone_numbers.tenant_id")
-        .selectAll("tenants")
-        .where("phone_numbers.number", "=", e164)
-        .executeTakeFirst();
+      const row = await tenantByNumber.executeTakeFirst(db, { e164 });
       return row === undefined ? undefined : toStored(row);
     },
 

@@ -48,16 +48,6 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 const dayOffsets = new Map<string, Map<number, number | null>>();
 const quarterOffsets = new Map<string, Map<number, number | null>>();
 
-/** Whether `zone` names an IANA time zone this runtime knows. */
-export function isKnownZone(zone: string): boolean {
-  try {
-    formatterFor(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The zone's offset from UTC in minutes at an instant (luxon's `IANAZone#offset`). */
 export function zoneOffsetMinutes(zone: string, epochMs: number): number {
   const days = cacheFor(dayOffsets, zone);

@@ -92,7 +92,10 @@ async function runTool(
       db: deps.db,
       clock: ctx.clock,
       signal: controller.signal,
-      jobs: createBestEffortEnqueuer(deps.jobs, ctx.log),
+      // `ctx.log` builds a child logger on first use: only touch it when something is logged.
+      jobs: createBestEffortEnqueuer(deps.jobs, {
+        error: (details: unknown, message?: string) => ctx.log.error(details, message),
+      }),
     });
     return await Promise.race([run, timeout]);
   } catch (error) {

@@ -81,6 +81,13 @@ describe("calendar dates", () => {
     expect(weekdayOf({ year: 2026, month: 11, day: 29 })).toBe(7);
   });
 
+  it("ends a day whose midnight does not exist at the next real midnight", () => {
+    // Chile moves clocks from 24:00 to 01:00: 6 September 2026 starts at 01:00 and is 23 hours.
+    const day = { year: 2026, month: 9, day: 6 };
+    expect(iso(startOfLocalDate("America/Santiago", day))).toBe("2026-09-06T04:00:00.000Z");
+    expect(iso(startOfNextLocalDate("America/Santiago", day))).toBe("2026-09-07T03:00:00.000Z");
+  });
+
   it("bounds a local day that is 25 hours long", () => {
     const day = { year: 2027, month: 4, day: 4 };
     expect(iso(startOfLocalDate(SYDNEY, day))).toBe("2027-04-03T13:00:00.000Z");
