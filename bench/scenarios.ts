@@ -19,6 +19,7 @@ import type { WebhookSecrets } from "./start-frontdesk.js";
 
 export const SCENARIO_NAMES = [
   "assistant-request-hot",
+  "assistant-request-new-callers",
   "assistant-request-hot-10k",
   "assistant-request-cold",
   "assistant-request-hmac",
@@ -355,6 +356,47 @@ export const SCENARIOS: readonly Scenario[] = [
         checkAssistant,
         "assistant-request",
       ),
+  },
+  {
+    name: "assistant-request-new-callers",
+    summary:
+      "assistant-request for a known tenant's number (cached) from a caller never seen before, a new number on every request: what most real calls are, since the returning-caller lookup then reads the database (leads and calls of this tenant) instead of its 30 s cache",
+    target: "frontdesk",
+    tenants: "example",
+    defaultConnections: 50,
+    goal: { minRequestsPerSecond: 20_000, maxP99Ms: 5 },
+    prepare(env) {
+      const template = createBodyTemplate(
+        JSON.stringify(
+          assistantRequest({
+            vapiPhoneNumberId: env.tenant.vapiPhoneNumberId,
+            number: env.tenant.number,
+            callId: placeholder("CALL_ID"),
+            callerNumber: placeholder("CALLER"),
+          }),
+        ),
+      );
+      const ids = createIdSequence();
+      let sent = 0;
+      return {
+        headers: secretHeaders(env),
+        steps: [
+          {
+            label: "assistant-request",
+            dynamic: true,
+            next() {
+              sent += 1;
+              // +61 4xx xxx xxx, a different mobile number per request (up to 10^8 of them).
+              const caller = `+614${String(sent % 100_000_000).padStart(8, "0")}`;
+              return { body: template.render({ CALL_ID: ids.callId(), CALLER: caller }) };
+            },
+            check: checkAssistant,
+          },
+        ],
+        primeRequests: 0,
+        describe: () => `${sent.toLocaleString("en-US")} requests, each from a new caller number`,
+      };
+    },
   },
   {
     name: "assistant-request-hot-10k",
