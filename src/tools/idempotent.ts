@@ -77,8 +77,8 @@ export async function runIdempotent(
     }
 
     const outcome = await execute({ ...ctx, db: trx });
-    // The caller was already told this failed (time budget); do not keep what it did.
-    ctx.signal.throwIfAborted();
+    // The caller was already told this failed (time budget): do not keep what it did.
+    if (!ctx.beginCommit()) throw abortReason(ctx.signal);
     await completeInvocation.execute(trx, {
       ...key,
       outcome: outcome.ok ? "ok" : "error",
@@ -86,4 +86,8 @@ export async function runIdempotent(
     });
     return outcome;
   });
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error("the tool call was abandoned");
 }

@@ -13,7 +13,15 @@ export interface ToolContext {
   callerNumber: string | undefined;
   db: Kysely<Database>;
   clock: Clock;
+  /** Aborted when the caller has given up on this tool (its time budget ran out). */
   signal: AbortSignal;
+  /**
+   * Called right before the tool makes its work permanent (commits). `false`: the caller has
+   * already been told it failed, so the work must be rolled back. `true`: from here on the
+   * caller waits for this outcome instead of answering "took too long", so a committed result
+   * is never reported as a failure.
+   */
+  beginCommit(): boolean;
   /**
    * Follow-up work (tenant notifications); enqueue with `db` to join the tool's transaction.
    * Failures are logged, never thrown: they must not cost the caller the tool's own result.

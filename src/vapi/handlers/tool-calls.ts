@@ -76,9 +76,19 @@ async function runTool(
   const controller = new AbortController();
   const onParentAbort = () => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener("abort", onParentAbort, { once: true });
+  // Once the tool has started to commit, its outcome is what the caller gets, even past the
+  // budget: answering "took too long" for work that was kept would tell the caller a booking
+  // failed that exists. The whole message's budget (process-webhook) still bounds the wait.
+  let committing = false;
+  const beginCommit = (): boolean => {
+    if (controller.signal.aborted) return false;
+    committing = true;
+    return true;
+  };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<ToolOutcome>((resolve) => {
     timer = setTimeout(() => {
+      if (committing) return;
       controller.abort(new Error("tool budget exceeded"));
       resolve({ ok: false, error: TIMEOUT_ERROR });
     }, deps.toolBudgetMs);
@@ -92,6 +102,7 @@ async function runTool(
       db: deps.db,
       clock: ctx.clock,
       signal: controller.signal,
+      beginCommit,
       // `ctx.log` builds a child logger on first use: only touch it when something is logged.
       jobs: createBestEffortEnqueuer(deps.jobs, {
         error: (details: unknown, message?: string) => ctx.log.error(details, message),
