@@ -9,6 +9,7 @@ import { defineTool, type ToolDefinition } from "../../../src/tools/tool-definit
 import { createToolCallsHandler } from "../../../src/vapi/handlers/tool-calls.js";
 import type { HandlerContext } from "../../../src/vapi/handler-context.js";
 import { MESSAGE_SCHEMAS } from "../../../src/vapi/messages.js";
+import { PreSerialized } from "../../../src/vapi/router.js";
 import { toolCalls } from "../../fixtures/vapi/builders.js";
 import { buildTenant } from "../../helpers/factories.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/test-database.js";
@@ -87,8 +88,9 @@ describe("tool budget versus the commit point (sqlite)", () => {
     const message = MESSAGE_SCHEMAS["tool-calls"].parse(
       toolCalls({ callId: "call-commit" }, [{ name: tool.name, args: {} }]).message,
     );
-    const response = (await handler(message, context())) as { results: Record<string, unknown>[] };
-    return { entry: response.results[0] };
+    const response = await handler(message, context());
+    if (response instanceof PreSerialized) throw new Error("tool-calls answers are built per call");
+    return { entry: response.results?.[0] };
   }
 
   function invocationsOf(toolName: string) {
