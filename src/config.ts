@@ -330,3 +330,16 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/** For process entries: the configuration, or every problem on stderr and exit code 1. */
+export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,6 +1,6 @@
 import process from "node:process";
 import { buildApp } from "./app.js";
-import { ConfigError, isWebhookAuthConfigured, loadConfig } from "./config.js";
+import { isWebhookAuthConfigured, loadConfigOrExit } from "./config.js";
 import { createDeps } from "./deps.js";
 import { limitHeapGrowth } from "./memory-settings.js";
 
@@ -17,16 +17,7 @@ export async function startServer(
   env: Record<string, string | undefined> = process.env,
 ): Promise<void> {
   limitHeapGrowth(env.NODE_OPTIONS, process.execArgv);
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(env);
 
   const deps = await createDeps(config);
   const app = await buildApp({

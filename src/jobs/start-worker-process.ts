@@ -1,6 +1,6 @@
 import process from "node:process";
 import { pino } from "pino";
-import { ConfigError, loadConfig } from "../config.js";
+import { loadConfigOrExit } from "../config.js";
 import { createDeps } from "../deps.js";
 import { createLoggerOptions } from "../logging.js";
 import { startWorkers } from "./start-workers.js";
@@ -14,16 +14,7 @@ const FORCED_EXIT_MS = 25_000;
  * jobs finish (or, after the grace period, puts them back in the queue), closes stores, exits 0.
  */
 export async function startWorkerProcess(env: Record<string, string | undefined>): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(env);
   const log = pino(
     createLoggerOptions({
       level: config.logLevel,

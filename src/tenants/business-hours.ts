@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import { WEEKDAYS, type Tenant, type Weekday } from "./tenant-document.js";
+import { WEEKDAY_NAMES, WEEKDAYS, type Tenant, type Weekday } from "./tenant-document.js";
 
 export interface OpenState {
   /** The tenant's local time at the moment asked about. */
@@ -93,16 +93,6 @@ function atMinutes(date: DateTime, minutes: number): DateTime {
   });
 }
 
-const DAY_LABELS: Record<Weekday, string> = {
-  mon: "Monday",
-  tue: "Tuesday",
-  wed: "Wednesday",
-  thu: "Thursday",
-  fri: "Friday",
-  sat: "Saturday",
-  sun: "Sunday",
-};
-
 /** "Monday: 7:00 am–5:00 pm; …; Sunday: closed", for the system prompt. */
 export function describeWeeklyHours(tenant: Tenant): string {
   return WEEKDAYS.map((day) => {
@@ -113,7 +103,7 @@ export function describeWeeklyHours(tenant: Tenant): string {
         : ranges
             .map((r) => `${formatMinutes(r.startMinutes)} to ${formatMinutes(r.endMinutes)}`)
             .join(", ");
-    return `${DAY_LABELS[day]}: ${text}`;
+    return `${WEEKDAY_NAMES[day]}: ${text}`;
   }).join("; ");
 }
 

@@ -77,9 +77,11 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
         : errorResponse(error, request.requestId, summary);
 
     // 2. Parse safely and check the envelope.
+    // One scan serves both the prototype-key check and the NUL check below (`\u0000` is an escape).
+    const hasUnicodeEscapes = request.rawBody.includes(UNICODE_ESCAPE);
     let parsed: unknown;
     try {
-      parsed = parseJsonSafely(request.rawBody);
+      parsed = parseJsonSafely(request.rawBody, hasUnicodeEscapes);
     } catch {
       summary.outcome = "bad-json";
       request.log.info("webhook rejected: body is not valid JSON");
@@ -88,7 +90,9 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     // PostgreSQL text cannot hold U+0000, and JSON carries one only as the escape `\u0000`: in
     // such (rare) bodies it becomes U+FFFD before anything reads them, so a stray NUL in a
     // transcript, a number or a tool argument cannot become a database error and a 5xx.
-    if (request.rawBody.includes(NUL_ESCAPE)) parsed = replaceNulCharacters(parsed);
+    if (hasUnicodeEscapes && request.rawBody.includes(NUL_ESCAPE)) {
+      parsed = replaceNulCharacters(parsed);
+    }
     if (isNestedDeeperThan(parsed, MAX_NESTING_DEPTH)) {
       summary.outcome = "invalid-payload";
       request.log.info("webhook rejected: body is nested too deeply");
@@ -287,9 +291,9 @@ const CONSTRUCTOR_KEY = Buffer.from("constructor");
  * every one) skips secure-json-parse's pattern scans, which cost as much as the parse itself on
  * a 30 KB report.
  */
-function parseJsonSafely(rawBody: Buffer): unknown {
+function parseJsonSafely(rawBody: Buffer, hasUnicodeEscapes: boolean): unknown {
   const suspect =
-    rawBody.includes(UNICODE_ESCAPE) || rawBody.includes(PROTO_KEY) || rawBody.includes(CONSTRUCTOR_KEY);
+    hasUnicodeEscapes || rawBody.includes(PROTO_KEY) || rawBody.includes(CONSTRUCTOR_KEY);
   if (!suspect) {
     const text = rawBody.toString("utf8");
     // A leading byte-order mark is accepted, as secure-json-parse accepts it.

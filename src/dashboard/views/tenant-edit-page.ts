@@ -1,19 +1,9 @@
-import { WEEKDAYS, type Weekday } from "../../tenants/tenant-document.js";
+import { WEEKDAY_NAMES, WEEKDAYS, type Weekday } from "../../tenants/tenant-document.js";
 import { html, type SafeHtml } from "../html.js";
 import { BLANK_FAQ_ROWS, type FormErrors, type TenantFormValues } from "../tenant-editor.js";
 import { csrfField, fieldErrors, invalidAttrs, tenantHref } from "./components.js";
 import { layout, type PageContext } from "./layout.js";
 import { tenantCrumbs, tenantTabs } from "./tenant-pages.js";
-
-const DAY_NAMES: Record<Weekday, string> = {
-  mon: "Monday",
-  tue: "Tuesday",
-  wed: "Wednesday",
-  thu: "Thursday",
-  fri: "Friday",
-  sat: "Saturday",
-  sun: "Sunday",
-};
 
 /** Form field name → element id (ids cannot hold dots comfortably in CSS selectors). */
 function idOf(field: string): string {
@@ -170,7 +160,7 @@ ${entry.answer}</textarea>
                 ${WEEKDAYS.map((day) => {
                   const field = `hours.${day}`;
                   const id = idOf(field);
-                  return html`<label for="${id}">${DAY_NAMES[day]}</label
+                  return html`<label for="${id}">${WEEKDAY_NAMES[day]}</label
                     ><input
                       type="text"
                       id="${id}"
@@ -252,7 +242,7 @@ function fieldLabel(field: string): string {
   const faq = /^faq\.(\d+)\.(question|answer)$/.exec(field);
   if (faq !== null) return `FAQ ${faq[2]} ${Number(faq[1]) + 1}`;
   const day = /^hours\.(\w+)$/.exec(field)?.[1];
-  if (day !== undefined && day in DAY_NAMES) return `${DAY_NAMES[day as Weekday]} hours`;
+  if (day !== undefined && day in WEEKDAY_NAMES) return `${WEEKDAY_NAMES[day as Weekday]} hours`;
   const labels: Record<string, string> = {
     name: "Business name",
     timezone: "Time zone",

@@ -1,20 +1,10 @@
 import type { OpenState } from "../../tenants/business-hours.js";
-import { WEEKDAYS, type Tenant, type Weekday } from "../../tenants/tenant-document.js";
+import { WEEKDAY_NAMES, WEEKDAYS, type Tenant } from "../../tenants/tenant-document.js";
 import type { Page, TenantListItem } from "../dashboard-reader.js";
 import { pluralize } from "../format.js";
 import { html, raw, type HtmlValue, type SafeHtml } from "../html.js";
 import { card, csrfField, empty, pager, phone, tenantHref, timeTag } from "./components.js";
 import { layout, type PageContext } from "./layout.js";
-
-const DAY_NAMES: Record<Weekday, string> = {
-  mon: "Monday",
-  tue: "Tuesday",
-  wed: "Wednesday",
-  thu: "Thursday",
-  fri: "Friday",
-  sat: "Saturday",
-  sun: "Sunday",
-};
 
 export type TenantTab =
   "overview" | "calls" | "leads" | "bookings" | "messages" | "edit" | "document";
@@ -171,7 +161,7 @@ export function tenantOverviewPage(ctx: PageContext, options: TenantOverviewOpti
         <tbody>
           ${WEEKDAYS.map(
             (day) =>
-              html`<tr${day === todayKey ? raw(' class="today"') : ""}><th scope="row">${DAY_NAMES[day]}${day === todayKey ? html` <span class="visually-hidden">(today)</span>` : ""}</th><td>${
+              html`<tr${day === todayKey ? raw(' class="today"') : ""}><th scope="row">${WEEKDAY_NAMES[day]}${day === todayKey ? html` <span class="visually-hidden">(today)</span>` : ""}</th><td>${
                 tenant.hours[day].length === 0
                   ? html`<span class="muted">Closed</span>`
                   : tenant.hours[day].map((range) => range.replace("-", " – ")).join(", ")

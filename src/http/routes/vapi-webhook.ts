@@ -8,9 +8,9 @@ export interface VapiWebhookRouteOptions {
   onWebhook?: (summary: WebhookResponse["summary"], durationSeconds: number) => void;
   /**
    * Writes the canonical line. Without redaction (pattern redaction was most of the line's
-   * cost): its safety comes from CANONICAL_FIELDS instead. Default: the request's own logger.
+   * cost): its safety comes from CANONICAL_FIELDS instead.
    */
-  canonicalLog?: FastifyBaseLogger;
+  canonicalLog: FastifyBaseLogger;
 }
 
 /**
@@ -68,9 +68,7 @@ export async function vapiWebhookRoute(
     options.onWebhook?.(result.summary, durationMs / 1000);
     // The one canonical line per webhook (STYLE.md: wide event); no caller data in it.
     const canonical = options.canonicalLog;
-    if (canonical === undefined) {
-      request.log.info({ ...pickCanonical(result.summary), durationMs: round(durationMs) }, "vapi webhook");
-    } else if (INFO_OR_MORE.has(canonical.level)) {
+    if (INFO_OR_MORE.has(canonical.level)) {
       canonical.info(
         { reqId: request.id, ...pickCanonical(result.summary), durationMs: round(durationMs) },
         "vapi webhook",
