@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import { createRequire } from "node:module";
 import type pg from "pg";
 import type { Database } from "./schema.js";
-import { FairSqliteDialect } from "./sqlite-dialect.js";
+import { BUSY_WAIT_MS, FairSqliteDialect } from "./sqlite-dialect.js";
 
 export type DatabaseDialect = "sqlite" | "postgres";
 
@@ -43,7 +43,7 @@ function createSqlite(path: string): DatabaseHandle {
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma(`busy_timeout = ${BUSY_WAIT_MS}`);
   const db = new Kysely<Database>({ dialect: new FairSqliteDialect(sqlite) });
   return {
     db,
