@@ -117,14 +117,19 @@ class GroupCommitSqliteDriver implements Driver {
 
   async commitTransaction(lease: DatabaseConnection): Promise<void> {
     const held = asLease(lease);
-    held.inTransaction = false;
     this.#run(RELEASE);
+    held.inTransaction = false;
     await this.#handOnAndWait(held);
   }
 
   async rollbackTransaction(lease: DatabaseConnection): Promise<void> {
     const held = asLease(lease);
+    // Kysely also rolls back when the commit failed: by then the savepoint was released into a
+    // batch that SQLite has rolled back, and the connection belongs to the next writer.
+    if (!held.inTransaction) return;
     held.inTransaction = false;
+    // One of its statements made SQLite roll the whole batch back (#execute failed it).
+    if (this.#batch === undefined) return;
     try {
       this.#run(ROLLBACK_TO);
       this.#run(RELEASE);
@@ -168,7 +173,7 @@ class GroupCommitSqliteDriver implements Driver {
     } catch (error) {
       // Most failed statements undo only themselves; a few undo the whole open transaction.
       if (this.#batch !== undefined && !this.#database.inTransaction) this.#failBatch(error);
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -199,7 +204,7 @@ class GroupCommitSqliteDriver implements Driver {
       } finally {
         this.#run(BUSY_TIMEOUT_ON);
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1 + attempt, 10)));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1 + attempt, 4)));
     }
   }
 
@@ -227,7 +232,7 @@ class GroupCommitSqliteDriver implements Driver {
       try {
         this.#run(COMMIT);
       } catch (error) {
-        if (this.#database.inTransaction) this.#run(ROLLBACK);
+        this.#rollbackBatch();
         for (const waiter of batch.waiters) waiter.reject(error);
         return;
       }
@@ -241,8 +246,18 @@ class GroupCommitSqliteDriver implements Driver {
     const batch = this.#batch;
     if (batch === undefined) return;
     this.#batch = undefined;
-    if (this.#database.inTransaction) this.#run(ROLLBACK);
+    this.#rollbackBatch();
     for (const waiter of batch.waiters) waiter.reject(error);
+  }
+
+  /** Whatever SQLite left of the batch goes; its writers are told by the caller either way. */
+  #rollbackBatch(): void {
+    if (!this.#database.inTransaction) return;
+    try {
+      this.#run(ROLLBACK);
+    } catch {
+      // Only possible when SQLite has already ended the transaction itself.
+    }
   }
 
   #run(statement: CompiledQuery): void {
