@@ -1,19 +1,24 @@
-import { setMaxListeners } from "node:events";
 import sjson from "secure-json-parse";
 import type { Clock } from "../clock.js";
 import type { WebhookAuthConfig } from "../config.js";
 import { isWebhookAuthConfigured } from "../config.js";
 import { AppError } from "../errors.js";
-import type { CacheTier, ResolvedTenant, TenantResolver } from "../tenants/resolve-tenant.js";
+import type {
+  CacheTier,
+  DialedNumber,
+  ResolvedTenant,
+  TenantResolver,
+} from "../tenants/resolve-tenant.js";
 import type { PreparedAssistant } from "./build-assistant.js";
-import type { HandlerContext, Logger } from "./handler-context.js";
+import type { Logger } from "./handler-context.js";
 import {
   isKnownMessageType,
   MESSAGE_SCHEMAS,
   type MessageType,
 } from "./messages.js";
-import { PreSerialized, type MessageRouter } from "./router.js";
+import { isPromiseLike, PreSerialized, type MessageRouter } from "./router.js";
 import { verifyWebhook, type HeaderBag } from "./verify-signature.js";
+import { WebhookContext } from "./webhook-context.js";
 
 export interface WebhookRequest {
   rawBody: Buffer;
@@ -113,10 +118,16 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     const deadlineAt = budgetMs === undefined ? undefined : startedAt + budgetMs;
 
     // 3. The tenant, from the dialed number in the body (never from model-supplied arguments).
-    let lookup: { resolved: ResolvedTenant<PreparedAssistant> | undefined; tier: CacheTier } | undefined;
+    let lookup: TenantLookup | undefined;
     let lookupError: unknown;
     try {
-      lookup = await resolveTenantFor(rawMessage, deps.resolver, lookupDeadline(startedAt, budgetMs));
+      const dialed = readDialedNumber(rawMessage);
+      // A tenant held fresh in memory (nearly every webhook) is found without a promise.
+      const fresh = dialed === undefined ? undefined : deps.resolver.findFresh(dialed);
+      lookup =
+        fresh !== undefined
+          ? { resolved: fresh, tier: "memory" }
+          : await resolveTenantFor(rawMessage, dialed, deps.resolver, lookupDeadline(startedAt, budgetMs));
     } catch (error) {
       lookupError = error;
     }
@@ -168,64 +179,43 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     const message = validated.data;
     const callId = message.call?.id ?? undefined;
     summary.callId = callId;
-    // Most webhooks never log from a handler: build the child logger only when one does.
-    let childLog: Logger | undefined;
-    const getLog = (): Logger =>
-      (childLog ??= request.log.child({ messageType: type, callId, tenantId: tenant?.tenant.id }));
-
-    // Created on first use: most handlers (the assistant-request hot path among them) never
-    // look at the signal, and an AbortController with its listeners is a measurable part of
-    // such a request's cost.
-    let controller: AbortController | undefined;
-    let abortReason: Error | undefined;
-    const abortWork = (reason: Error): void => {
-      abortReason ??= reason;
-      if (controller !== undefined && !controller.signal.aborted) controller.abort(abortReason);
-    };
-    const getController = (): AbortController => {
-      if (controller === undefined) {
-        controller = new AbortController();
-        // One listener per tool call (up to 128 in a message) is expected, not a leak.
-        setMaxListeners(256, controller.signal);
-        if (abortReason !== undefined) controller.abort(abortReason);
-      }
-      return controller;
-    };
-    const onClientGone = () => abortWork(new Error("client closed the connection"));
-    request.signal?.addEventListener("abort", onClientGone, { once: true });
-
-    const annotations: Record<string, unknown> = {};
-    const ctx: HandlerContext = {
-      requestId: request.requestId,
+    const ctx = new WebhookContext(
+      request.requestId,
       tenant,
       callId,
-      callerNumber: message.customer?.number ?? message.call?.customer?.number ?? undefined,
-      get log() {
-        return getLog();
-      },
-      clock: deps.clock,
-      get signal() {
-        return getController().signal;
-      },
-      annotate: (fields) => Object.assign(annotations, fields),
-    };
+      message.customer?.number ?? message.call?.customer?.number ?? undefined,
+      deps.clock,
+      type,
+      request.log,
+    );
+    const onClientGone = () => ctx.abort(new Error("client closed the connection"));
+    request.signal?.addEventListener("abort", onClientGone, { once: true });
 
     try {
       if (lookupError !== undefined) throw lookupError instanceof Error ? lookupError : new Error("tenant lookup failed", { cause: lookupError });
       if (lookup?.tier === "timeout") throw new BudgetExceeded("tenant lookup missed the deadline");
-      const remainingMs = deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - deps.clock.now());
-      const result = await withBudget(deps.router.dispatch(knownType, message, ctx), remainingMs, abortWork);
+      const dispatched = deps.router.dispatchNow(knownType, message, ctx);
+      // A handler that answered synchronously (the cached assistant-request) cannot have
+      // overrun its budget while we waited: no timer and no race to arm for it.
+      const result = isPromiseLike(dispatched)
+        ? await withBudget(
+            dispatched,
+            deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - deps.clock.now()),
+            ctx,
+          )
+        : dispatched;
+      const annotations = ctx.annotations ?? NO_ANNOTATIONS;
       Object.assign(summary, annotations);
       summary.outcome ??= annotations.outcome ?? (result.handled ? "handled" : "acknowledged");
       return okResponse(result.response, summary);
     } catch (error) {
-      Object.assign(summary, annotations);
+      Object.assign(summary, ctx.annotations);
       const reason = error instanceof BudgetExceeded ? "timeout" : "error";
       const fallback = deps.failureAnswer(knownType, message, reason);
       if (reason === "error") {
-        getLog().error({ err: error }, "webhook handler failed");
+        ctx.log.error({ err: error }, "webhook handler failed");
       } else {
-        getLog().warn({ budgetMs }, "webhook handler exceeded its time budget");
+        ctx.log.warn({ budgetMs }, "webhook handler exceeded its time budget");
       }
       if (fallback !== undefined) {
         summary.outcome = reason === "timeout" ? "fallback-timeout" : "fallback-error";
@@ -242,7 +232,7 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     } finally {
       request.signal?.removeEventListener("abort", onClientGone);
       // Work a handler started and left running (a failed sibling tool call) stops here.
-      abortWork(WEBHOOK_FINISHED);
+      ctx.abort(WEBHOOK_FINISHED);
     }
   };
 }
@@ -337,26 +327,29 @@ function lookupDeadline(startedAt: number, budgetMs: number | undefined): number
 // One shared reason (an Error per request would capture a stack trace per request).
 const WEBHOOK_FINISHED = new Error("webhook finished");
 
+const NO_ANNOTATIONS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 async function withBudget<T>(
-  work: Promise<T>,
+  work: PromiseLike<T>,
   budgetMs: number | undefined,
-  abortWork: (reason: Error) => void,
+  abortable: { abort(reason: Error): void },
 ): Promise<T> {
-  if (budgetMs === undefined) return work;
+  const pending = Promise.resolve(work);
+  if (budgetMs === undefined) return pending;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const error = new BudgetExceeded(`budget of ${budgetMs} ms exceeded`);
-      abortWork(error);
+      abortable.abort(error);
       reject(error);
     }, budgetMs);
   });
   try {
-    return await Promise.race([work, deadline]);
+    return await Promise.race([pending, deadline]);
   } finally {
     clearTimeout(timer);
     // The losing promise may still reject later; it is already accounted for.
-    work.catch(() => undefined);
+    pending.catch(() => undefined);
   }
 }
 
@@ -376,19 +369,31 @@ function readEnvelope(parsed: unknown): (Record<string, unknown> & { type: strin
   return message as Record<string, unknown> & { type: string };
 }
 
+interface TenantLookup {
+  resolved: ResolvedTenant<PreparedAssistant> | undefined;
+  tier: CacheTier;
+}
+
 /** Reads the dialed number loosely: the message has not been validated for its type yet. */
+function readDialedNumber(message: Record<string, unknown>): DialedNumber | undefined {
+  const phoneNumber = asRecord(message.phoneNumber);
+  const vapiPhoneNumberId =
+    asShortString(phoneNumber?.id) ?? asShortString(asRecord(message.call)?.phoneNumberId);
+  const number = asShortString(phoneNumber?.number);
+  return vapiPhoneNumberId !== undefined || number !== undefined
+    ? { vapiPhoneNumberId, number }
+    : undefined;
+}
+
 async function resolveTenantFor(
   message: Record<string, unknown>,
+  dialed: DialedNumber | undefined,
   resolver: TenantResolver<PreparedAssistant>,
   deadlineAt: number | undefined,
-): Promise<{ resolved: ResolvedTenant<PreparedAssistant> | undefined; tier: CacheTier }> {
-  const phoneNumber = asRecord(message.phoneNumber);
-  const call = asRecord(message.call);
-  const vapiPhoneNumberId = asShortString(phoneNumber?.id) ?? asShortString(call?.phoneNumberId);
-  const number = asShortString(phoneNumber?.number);
-  let byNumber: { resolved: ResolvedTenant<PreparedAssistant> | undefined; tier: CacheTier } | undefined;
-  if (vapiPhoneNumberId !== undefined || number !== undefined) {
-    byNumber = await resolver.resolve({ vapiPhoneNumberId, number }, { deadlineAt });
+): Promise<TenantLookup> {
+  let byNumber: TenantLookup | undefined;
+  if (dialed !== undefined) {
+    byNumber = await resolver.resolve(dialed, { deadlineAt });
     if (byNumber.resolved !== undefined || byNumber.tier === "timeout") return byNumber;
   }
   // Web and chat calls have no phone number; our assistant's metadata names the tenant. The

@@ -3,11 +3,14 @@ import type { Vapi } from "@vapi-ai/server-sdk";
 import { describeOpenState, getOpenState } from "../../tenants/business-hours.js";
 import {
   describeReturningCaller,
+  type ReturningCaller,
   type ReturningCallerLookup,
 } from "../../calls/find-returning-caller.js";
+import type { ResolvedTenant } from "../../tenants/resolve-tenant.js";
 import type { Tenant } from "../../tenants/tenant-document.js";
-import { renderAssistantResponse } from "../build-assistant.js";
-import type { MessageHandler } from "../router.js";
+import { renderAssistantResponse, type PreparedAssistant } from "../build-assistant.js";
+import type { HandlerContext } from "../handler-context.js";
+import type { MessageHandler, PreSerialized } from "../router.js";
 import { withTimeout } from "../../with-timeout.js";
 
 export interface FallbackSettings {
@@ -52,29 +55,68 @@ export function createAssistantRequestHandler(
     return text;
   };
 
-  return async (_message, ctx) => {
+  // Not async: with the tenant and the caller's history in memory (the common case) the answer
+  // is ready at once, and the webhook then needs neither a promise nor a budget timer for it.
+  return (_message, ctx) => {
     if (ctx.tenant === undefined) {
       ctx.annotate({ outcome: "unknown-number" });
       ctx.log.info("assistant-request for a number no tenant owns; answering with the fallback");
       return fallbackAssistantResponse(fallback);
     }
-    const tenant = ctx.tenant.tenant;
-    let callContext = describeNow(ctx.tenant.tenant, ctx.tenant.version, ctx.clock.now());
-    if (ctx.callerNumber !== undefined) {
-      try {
-        const found = findReturningCaller(tenant.id, ctx.callerNumber, ctx.callId);
-        // A cached answer needs no timer (the common case: a caller rings more than once).
-        const returning = found instanceof Promise ? await withTimeout(found, RETURNING_CALLER_WAIT_MS) : found;
-        if (returning !== undefined) {
-          callContext += `\n${describeReturningCaller(returning)}`;
-          ctx.annotate({ returningCaller: true });
-        }
-      } catch (error) {
-        // The caller history is a nicety: without it the call still gets its assistant.
-        ctx.log.warn({ err: error }, "returning-caller lookup failed; answering without it");
+    const resolved = ctx.tenant;
+    const callContext = describeNow(resolved.tenant, resolved.version, ctx.clock.now());
+    if (ctx.callerNumber === undefined) return answer(ctx, resolved, callContext);
+    let withCaller: string;
+    try {
+      const found = findReturningCaller(resolved.tenant.id, ctx.callerNumber, ctx.callId);
+      if (found instanceof Promise) {
+        // Only a database query needs the timer (a caller who rang recently is cached).
+        return withTimeout(found, RETURNING_CALLER_WAIT_MS)
+          .then((returning) => withHistory(ctx, callContext, returning))
+          .then(
+            (text) => answer(ctx, resolved, text),
+            (error: unknown) => answerWithoutHistory(ctx, resolved, callContext, error),
+          );
       }
+      withCaller = withHistory(ctx, callContext, found);
+    } catch (error) {
+      return answerWithoutHistory(ctx, resolved, callContext, error);
     }
-    ctx.annotate({ outcome: tenant.assistant.assistantId === undefined ? "assistant" : "assistant-id" });
-    return renderAssistantResponse(ctx.tenant.prepared, callContext);
+    return answer(ctx, resolved, withCaller);
   };
+}
+
+function withHistory(
+  ctx: HandlerContext,
+  callContext: string,
+  returning: ReturningCaller | undefined,
+): string {
+  if (returning === undefined) return callContext;
+  const text = `${callContext}\n${describeReturningCaller(returning)}`;
+  ctx.annotate({ returningCaller: true });
+  return text;
+}
+
+// The caller history is a nicety: without it the call still gets its assistant.
+function answerWithoutHistory(
+  ctx: HandlerContext,
+  resolved: ResolvedTenant<PreparedAssistant>,
+  callContext: string,
+  error: unknown,
+): AssistantAnswer {
+  ctx.log.warn({ err: error }, "returning-caller lookup failed; answering without it");
+  return answer(ctx, resolved, callContext);
+}
+
+type AssistantAnswer = PreSerialized<Vapi.ServerMessageResponseAssistantRequest>;
+
+function answer(
+  ctx: HandlerContext,
+  resolved: ResolvedTenant<PreparedAssistant>,
+  callContext: string,
+): AssistantAnswer {
+  ctx.annotate({
+    outcome: resolved.tenant.assistant.assistantId === undefined ? "assistant" : "assistant-id",
+  });
+  return renderAssistantResponse(resolved.prepared, callContext);
 }
