@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { WebhookRequest, WebhookResponse } from "../../vapi/process-webhook.js";
+import { lazyChildLoggerFactory } from "../lazy-child-logger.js";
 
 export interface VapiWebhookRouteOptions {
   processWebhook: (request: WebhookRequest) => Promise<WebhookResponse>;
@@ -54,7 +55,7 @@ export async function vapiWebhookRoute(
     },
   );
 
-  app.post("/vapi/webhook", async (request, reply) => {
+  app.post("/vapi/webhook", { childLoggerFactory: lazyChildLoggerFactory }, async (request, reply) => {
     const started = process.hrtime.bigint();
     // No client-disconnect signal: once a webhook is accepted its handlers finish their writes
     // (a report Vapi stopped waiting for is still worth storing), bounded by their own budgets.
