@@ -70,10 +70,7 @@ export async function vapiWebhookRoute(
     // The one canonical line per webhook (STYLE.md: wide event); no caller data in it.
     const canonical = options.canonicalLog;
     if (INFO_OR_MORE.has(canonical.level)) {
-      canonical.info(
-        { reqId: request.id, ...pickCanonical(result.summary), durationMs: round(durationMs) },
-        "vapi webhook",
-      );
+      canonical.info(canonicalFields(request.id, result.summary, durationMs), "vapi webhook");
     }
     return reply
       .status(result.statusCode)
@@ -84,11 +81,18 @@ export async function vapiWebhookRoute(
 
 const INFO_OR_MORE = new Set(["info", "debug", "trace"]);
 
-function pickCanonical(summary: Record<string, unknown>): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
+/** reqId, then the listed summary fields that are set, then durationMs: built in one object. */
+function canonicalFields(
+  reqId: string,
+  summary: Record<string, unknown>,
+  durationMs: number,
+): Record<string, unknown> {
+  const fields: Record<string, unknown> = { reqId };
   for (const name of CANONICAL_FIELDS) {
-    if (summary[name] !== undefined) fields[name] = summary[name];
+    const value = summary[name];
+    if (value !== undefined) fields[name] = value;
   }
+  fields.durationMs = round(durationMs);
   return fields;
 }
 
