@@ -1,4 +1,3 @@
-import { LRUCache } from "lru-cache";
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { describeOpenState, getOpenState } from "../../tenants/business-hours.js";
 import {
@@ -7,7 +6,6 @@ import {
   type ReturningCallerLookup,
 } from "../../calls/find-returning-caller.js";
 import type { ResolvedTenant } from "../../tenants/resolve-tenant.js";
-import type { Tenant } from "../../tenants/tenant-document.js";
 import { renderAssistantResponse, type PreparedAssistant } from "../build-assistant.js";
 import type { HandlerContext } from "../handler-context.js";
 import type { MessageHandler, PreSerialized } from "../router.js";
@@ -42,17 +40,23 @@ export function createAssistantRequestHandler(
   fallback: FallbackSettings,
   findReturningCaller: ReturningCallerLookup,
 ): MessageHandler<"assistant-request"> {
-  // The open/closed sentence is precise to the minute: compute it once per tenant and minute
-  // instead of on every call (time-zone arithmetic is the costliest part of this handler).
-  const sentenceCache = new LRUCache<string, { minute: number; text: string }>({ max: 50_000 });
-  const describeNow = (tenant: Tenant, version: number, nowMs: number): string => {
+  // The open/closed sentence is precise to the minute: compute it once per tenant version and
+  // minute instead of on every call (time-zone arithmetic is the costliest part of this
+  // handler), and with it the whole answer for callers without history (most calls): one
+  // ~6 KB string built, escaped and flattened once a minute instead of on every call. Keyed by
+  // the resolved tenant object (one per tenant version, dropped with it from the tenant cache).
+  const byTenant = new WeakMap<ResolvedTenant<PreparedAssistant>, ThisMinute>();
+  const thisMinute = (resolved: ResolvedTenant<PreparedAssistant>, nowMs: number): ThisMinute => {
     const minute = Math.floor(nowMs / 60_000);
-    const key = `${tenant.id}@${version}`;
-    const cached = sentenceCache.get(key);
-    if (cached !== undefined && cached.minute === minute) return cached.text;
-    const text = describeOpenState(getOpenState(tenant, nowMs));
-    sentenceCache.set(key, { minute, text });
-    return text;
+    const cached = byTenant.get(resolved);
+    if (cached !== undefined && cached.minute === minute) return cached;
+    const fresh: ThisMinute = {
+      minute,
+      callContext: describeOpenState(getOpenState(resolved.tenant, nowMs)),
+      answer: undefined,
+    };
+    byTenant.set(resolved, fresh);
+    return fresh;
   };
 
   // Not async: with the tenant and the caller's history in memory (the common case) the answer
@@ -64,8 +68,9 @@ export function createAssistantRequestHandler(
       return fallbackAssistantResponse(fallback);
     }
     const resolved = ctx.tenant;
-    const callContext = describeNow(resolved.tenant, resolved.version, ctx.clock.now());
-    if (ctx.callerNumber === undefined) return answer(ctx, resolved, callContext);
+    const now = thisMinute(resolved, ctx.clock.now());
+    const callContext = now.callContext;
+    if (ctx.callerNumber === undefined) return answerThisMinute(ctx, resolved, now);
     let withCaller: string;
     try {
       const found = findReturningCaller(resolved.tenant.id, ctx.callerNumber, ctx.callId);
@@ -78,6 +83,7 @@ export function createAssistantRequestHandler(
             (error: unknown) => answerWithoutHistory(ctx, resolved, callContext, error),
           );
       }
+      if (found === undefined) return answerThisMinute(ctx, resolved, now);
       withCaller = withHistory(ctx, callContext, found);
     } catch (error) {
       return answerWithoutHistory(ctx, resolved, callContext, error);
@@ -110,13 +116,35 @@ function answerWithoutHistory(
 
 type AssistantAnswer = PreSerialized<Vapi.ServerMessageResponseAssistantRequest>;
 
+/** One tenant version's call context for one minute, and the answer built from it alone. */
+interface ThisMinute {
+  minute: number;
+  callContext: string;
+  answer: AssistantAnswer | undefined;
+}
+
+/** The answer for a caller without history: the same for everyone in this minute. */
+function answerThisMinute(
+  ctx: HandlerContext,
+  resolved: ResolvedTenant<PreparedAssistant>,
+  now: ThisMinute,
+): AssistantAnswer {
+  annotateOutcome(ctx, resolved);
+  now.answer ??= renderAssistantResponse(resolved.prepared, now.callContext);
+  return now.answer;
+}
+
 function answer(
   ctx: HandlerContext,
   resolved: ResolvedTenant<PreparedAssistant>,
   callContext: string,
 ): AssistantAnswer {
+  annotateOutcome(ctx, resolved);
+  return renderAssistantResponse(resolved.prepared, callContext);
+}
+
+function annotateOutcome(ctx: HandlerContext, resolved: ResolvedTenant<PreparedAssistant>): void {
   ctx.annotate({
     outcome: resolved.tenant.assistant.assistantId === undefined ? "assistant" : "assistant-id",
   });
-  return renderAssistantResponse(resolved.prepared, callContext);
 }
