@@ -16,7 +16,12 @@ import {
   MESSAGE_SCHEMAS,
   type MessageType,
 } from "./messages.js";
-import { isPromiseLike, PreSerialized, type MessageRouter } from "./router.js";
+import {
+  isPromiseLike,
+  PreSerialized,
+  type DispatchResult,
+  type MessageRouter,
+} from "./router.js";
 import { verifyWebhook, type HeaderBag } from "./verify-signature.js";
 import { WebhookContext } from "./webhook-context.js";
 
@@ -64,7 +69,9 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
   const globalAuthConfigured = isWebhookAuthConfigured(deps.auth);
   const globalCredentials = { secrets: deps.auth.secrets, hmacSecrets: deps.auth.hmac.secrets };
 
-  return async function processWebhook(request: WebhookRequest): Promise<WebhookResponse> {
+  // Not async: a webhook answered from memory (the cached assistant-request) runs start to end
+  // without a promise; only a tenant lookup or a handler that has to wait returns one.
+  return function processWebhook(request: WebhookRequest): WebhookResponse | Promise<WebhookResponse> {
     const summary: Record<string, unknown> = {};
     const startedAt = deps.clock.now();
     const verifyInput = { rawBody: request.rawBody, headers: request.headers, nowMs: startedAt };
@@ -118,121 +125,153 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     const deadlineAt = budgetMs === undefined ? undefined : startedAt + budgetMs;
 
     // 3. The tenant, from the dialed number in the body (never from model-supplied arguments).
-    let lookup: TenantLookup | undefined;
-    let lookupError: unknown;
+    let fresh: ResolvedTenant<PreparedAssistant> | undefined;
+    let dialed: DialedNumber | undefined;
     try {
-      const dialed = readDialedNumber(rawMessage);
+      dialed = readDialedNumber(rawMessage);
       // A tenant held fresh in memory (nearly every webhook) is found without a promise.
-      const fresh = dialed === undefined ? undefined : deps.resolver.findFresh(dialed);
-      lookup =
-        fresh !== undefined
-          ? { resolved: fresh, tier: "memory" }
-          : await resolveTenantFor(rawMessage, dialed, deps.resolver, lookupDeadline(startedAt, budgetMs));
+      fresh = dialed === undefined ? undefined : deps.resolver.findFresh(dialed);
     } catch (error) {
-      lookupError = error;
+      return afterLookup(undefined, error);
     }
-    const tenant = lookup?.resolved;
-    summary.tenantId = tenant?.tenant.id;
-    summary.cacheTier = lookup?.tier ?? "error";
-
-    // 4. Authentication: global keys, else the tenant's own keys. Nothing has acted yet.
-    if (!globallyAuthenticated) {
-      const tenantAuth = tenant?.tenant.vapiAuth;
-      if (tenantAuth !== undefined && (tenantAuth.secrets.length > 0 || tenantAuth.hmacSecrets.length > 0)) {
-        const verdict = verifyWebhook(
-          verifyInput,
-          { secrets: tenantAuth.secrets, hmacSecrets: tenantAuth.hmacSecrets },
-          deps.auth,
-        );
-        if (!verdict.ok) return unauthorized(request, summary, verdict.reason);
-        summary.auth = `tenant-${verdict.method}`;
-      } else if (globalAuthConfigured) {
-        return unauthorized(request, summary, globalVerdict?.ok === false ? globalVerdict.reason : "missing-credentials");
-      } else if (lookupError !== undefined || lookup?.tier === "timeout") {
-        // The tenant's own keys could not be checked; answer only with what acts on nothing.
-        summary.auth = "unverified";
-      } else {
-        summary.auth = "none";
-      }
-    } else {
-      summary.auth = globalVerdict.method;
-    }
-
-    // 5. Unknown types are acknowledged (Vapi adds types over time).
-    if (knownType === undefined) {
-      summary.outcome = "ignored-unknown-type";
-      request.log.debug({ messageType: type }, "unknown Vapi message type acknowledged");
-      return okResponse({}, summary);
-    }
-
-    const validated = MESSAGE_SCHEMAS[knownType].safeParse(rawMessage);
-    if (!validated.success) {
-      summary.outcome = "invalid-payload";
-      const where = validated.error.issues[0]?.path.join(".") ?? "message";
-      request.log.info({ messageType: type, path: where }, "webhook rejected: message failed validation");
-      return errorResponse(
-        new AppError("INVALID_PAYLOAD", `The ${type} message is invalid at message.${where}.`),
-        request.requestId,
-        summary,
-      );
-    }
-    const message = validated.data;
-    const callId = message.call?.id ?? undefined;
-    summary.callId = callId;
-    const ctx = new WebhookContext(
-      request.requestId,
-      tenant,
-      callId,
-      message.customer?.number ?? message.call?.customer?.number ?? undefined,
-      deps.clock,
-      type,
-      request.log,
+    if (fresh !== undefined) return afterLookup({ resolved: fresh, tier: "memory" }, undefined);
+    return resolveTenantFor(rawMessage, dialed, deps.resolver, lookupDeadline(startedAt, budgetMs)).then(
+      (lookup) => afterLookup(lookup, undefined),
+      (error: unknown) => afterLookup(undefined, error),
     );
-    const onClientGone = () => ctx.abort(new Error("client closed the connection"));
-    request.signal?.addEventListener("abort", onClientGone, { once: true });
 
-    try {
-      if (lookupError !== undefined) throw lookupError instanceof Error ? lookupError : new Error("tenant lookup failed", { cause: lookupError });
-      if (lookup?.tier === "timeout") throw new BudgetExceeded("tenant lookup missed the deadline");
-      const dispatched = deps.router.dispatchNow(knownType, message, ctx);
+    // Steps 4 to 6, once the tenant lookup has ended (at once, or when its promise settles).
+    function afterLookup(
+      lookup: TenantLookup | undefined,
+      lookupError: unknown,
+    ): WebhookResponse | Promise<WebhookResponse> {
+      const tenant = lookup?.resolved;
+      summary.tenantId = tenant?.tenant.id;
+      summary.cacheTier = lookup?.tier ?? "error";
+
+      // 4. Authentication: global keys, else the tenant's own keys. Nothing has acted yet.
+      if (!globallyAuthenticated) {
+        const tenantAuth = tenant?.tenant.vapiAuth;
+        if (tenantAuth !== undefined && (tenantAuth.secrets.length > 0 || tenantAuth.hmacSecrets.length > 0)) {
+          const verdict = verifyWebhook(
+            verifyInput,
+            { secrets: tenantAuth.secrets, hmacSecrets: tenantAuth.hmacSecrets },
+            deps.auth,
+          );
+          if (!verdict.ok) return unauthorized(request, summary, verdict.reason);
+          summary.auth = `tenant-${verdict.method}`;
+        } else if (globalAuthConfigured) {
+          return unauthorized(request, summary, globalVerdict?.ok === false ? globalVerdict.reason : "missing-credentials");
+        } else if (lookupError !== undefined || lookup?.tier === "timeout") {
+          // The tenant's own keys could not be checked; answer only with what acts on nothing.
+          summary.auth = "unverified";
+        } else {
+          summary.auth = "none";
+        }
+      } else {
+        summary.auth = globalVerdict.method;
+      }
+
+      // 5. Unknown types are acknowledged (Vapi adds types over time).
+      if (knownType === undefined) {
+        summary.outcome = "ignored-unknown-type";
+        request.log.debug({ messageType: type }, "unknown Vapi message type acknowledged");
+        return okResponse({}, summary);
+      }
+
+      const validated = MESSAGE_SCHEMAS[knownType].safeParse(rawMessage);
+      if (!validated.success) {
+        summary.outcome = "invalid-payload";
+        const where = validated.error.issues[0]?.path.join(".") ?? "message";
+        request.log.info({ messageType: type, path: where }, "webhook rejected: message failed validation");
+        return errorResponse(
+          new AppError("INVALID_PAYLOAD", `The ${type} message is invalid at message.${where}.`),
+          request.requestId,
+          summary,
+        );
+      }
+      const message = validated.data;
+      const callId = message.call?.id ?? undefined;
+      summary.callId = callId;
+      const ctx = new WebhookContext(
+        request.requestId,
+        tenant,
+        callId,
+        message.customer?.number ?? message.call?.customer?.number ?? undefined,
+        deps.clock,
+        type,
+        request.log,
+      );
+      const onClientGone = () => ctx.abort(new Error("client closed the connection"));
+      request.signal?.addEventListener("abort", onClientGone, { once: true });
+
+      // 6. The handler, within the type's budget; the answer, or the type's failure answer.
+      const succeeded = (result: DispatchResult): WebhookResponse => {
+        const annotations = ctx.annotations ?? NO_ANNOTATIONS;
+        Object.assign(summary, annotations);
+        summary.outcome ??= annotations.outcome ?? (result.handled ? "handled" : "acknowledged");
+        return okResponse(result.response, summary);
+      };
+      const failed = (error: unknown): WebhookResponse => {
+        Object.assign(summary, ctx.annotations);
+        const reason = error instanceof BudgetExceeded ? "timeout" : "error";
+        const fallback = deps.failureAnswer(knownType, message, reason);
+        if (reason === "error") {
+          ctx.log.error({ err: error }, "webhook handler failed");
+        } else {
+          ctx.log.warn({ budgetMs }, "webhook handler exceeded its time budget");
+        }
+        if (fallback !== undefined) {
+          summary.outcome = reason === "timeout" ? "fallback-timeout" : "fallback-error";
+          return okResponse(fallback, summary);
+        }
+        summary.outcome = reason === "timeout" ? "timeout" : "error";
+        const appError =
+          error instanceof AppError
+            ? error
+            : reason === "timeout"
+              ? new AppError("TIMEOUT", "The message could not be processed in time; retry later.")
+              : new AppError("SERVICE_UNAVAILABLE", "The message could not be stored; retry later.");
+        return errorResponse(appError, request.requestId, summary);
+      };
+      // Runs once, when the webhook's answer is decided (a building answer that throws gets the
+      // failure answer, as a handler that throws does).
+      const finish = (result: DispatchResult | undefined, error: unknown): WebhookResponse => {
+        try {
+          if (result !== undefined) {
+            try {
+              return succeeded(result);
+            } catch (answerError) {
+              return failed(answerError);
+            }
+          }
+          return failed(error);
+        } finally {
+          request.signal?.removeEventListener("abort", onClientGone);
+          // Work a handler started and left running (a failed sibling tool call) stops here.
+          ctx.abort(WEBHOOK_FINISHED);
+        }
+      };
+
+      let dispatched: DispatchResult | PromiseLike<DispatchResult>;
+      try {
+        if (lookupError !== undefined) throw lookupError instanceof Error ? lookupError : new Error("tenant lookup failed", { cause: lookupError });
+        if (lookup?.tier === "timeout") throw new BudgetExceeded("tenant lookup missed the deadline");
+        dispatched = deps.router.dispatchNow(knownType, message, ctx);
+      } catch (error) {
+        return finish(undefined, error);
+      }
       // A handler that answered synchronously (the cached assistant-request) cannot have
       // overrun its budget while we waited: no timer and no race to arm for it.
-      const result = isPromiseLike(dispatched)
-        ? await withBudget(
-            dispatched,
-            deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - deps.clock.now()),
-            ctx,
-          )
-        : dispatched;
-      const annotations = ctx.annotations ?? NO_ANNOTATIONS;
-      Object.assign(summary, annotations);
-      summary.outcome ??= annotations.outcome ?? (result.handled ? "handled" : "acknowledged");
-      return okResponse(result.response, summary);
-    } catch (error) {
-      Object.assign(summary, ctx.annotations);
-      const reason = error instanceof BudgetExceeded ? "timeout" : "error";
-      const fallback = deps.failureAnswer(knownType, message, reason);
-      if (reason === "error") {
-        ctx.log.error({ err: error }, "webhook handler failed");
-      } else {
-        ctx.log.warn({ budgetMs }, "webhook handler exceeded its time budget");
-      }
-      if (fallback !== undefined) {
-        summary.outcome = reason === "timeout" ? "fallback-timeout" : "fallback-error";
-        return okResponse(fallback, summary);
-      }
-      summary.outcome = reason === "timeout" ? "timeout" : "error";
-      const appError =
-        error instanceof AppError
-          ? error
-          : reason === "timeout"
-            ? new AppError("TIMEOUT", "The message could not be processed in time; retry later.")
-            : new AppError("SERVICE_UNAVAILABLE", "The message could not be stored; retry later.");
-      return errorResponse(appError, request.requestId, summary);
-    } finally {
-      request.signal?.removeEventListener("abort", onClientGone);
-      // Work a handler started and left running (a failed sibling tool call) stops here.
-      ctx.abort(WEBHOOK_FINISHED);
+      if (!isPromiseLike(dispatched)) return finish(dispatched, undefined);
+      return withBudget(
+        dispatched,
+        deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - deps.clock.now()),
+        ctx,
+      ).then(
+        (result) => finish(result, undefined),
+        (error: unknown) => finish(undefined, error),
+      );
     }
   };
 }
