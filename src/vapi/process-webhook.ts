@@ -89,11 +89,21 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
         : errorResponse(error, request.requestId, summary);
 
     // 2. Parse safely and check the envelope.
-    // One scan serves both the prototype-key check and the NUL check below (`\u0000` is an escape).
-    const hasUnicodeEscapes = request.rawBody.includes(UNICODE_ESCAPE);
     let parsed: unknown;
+    let shape: BodyShape;
     try {
-      parsed = parseJsonSafely(request.rawBody, hasUnicodeEscapes);
+      parsed = parseJson(request.rawBody);
+      shape = inspectBody(parsed, MAX_NESTING_DEPTH, true);
+      // Keys that could poison a prototype are dropped as Fastify's own JSON parser drops them.
+      // Looking for them in the parsed keys (on the walk the depth check makes anyway) instead of
+      // scanning the bytes finds them however they are spelled, and costs nothing extra.
+      if (shape === "prototype-keys") {
+        parsed = sjson.parse(request.rawBody, undefined, {
+          protoAction: "remove",
+          constructorAction: "remove",
+        });
+        shape = inspectBody(parsed, MAX_NESTING_DEPTH, false);
+      }
     } catch {
       summary.outcome = "bad-json";
       request.log.info("webhook rejected: body is not valid JSON");
@@ -102,10 +112,10 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     // PostgreSQL text cannot hold U+0000, and JSON carries one only as the escape `\u0000`: in
     // such (rare) bodies it becomes U+FFFD before anything reads them, so a stray NUL in a
     // transcript, a number or a tool argument cannot become a database error and a 5xx.
-    if (hasUnicodeEscapes && request.rawBody.includes(NUL_ESCAPE)) {
+    if (request.rawBody.includes(NUL_ESCAPE)) {
       parsed = replaceNulCharacters(parsed);
     }
-    if (isNestedDeeperThan(parsed, MAX_NESTING_DEPTH)) {
+    if (shape === "too-deep") {
       summary.outcome = "invalid-payload";
       request.log.info("webhook rejected: body is nested too deeply");
       return rejectUnverified(new AppError("INVALID_PAYLOAD", "The body is nested too deeply."));
@@ -290,19 +300,30 @@ function unauthorized(request: WebhookRequest, summary: Record<string, unknown>,
  */
 export const MAX_NESTING_DEPTH = 256;
 
+/** What one walk over a parsed body found. */
+type BodyShape = "ok" | "too-deep" | "prototype-keys";
+
 /**
- * Iterative (a recursive walk would overflow on exactly the bodies it is meant to catch). Runs
- * on every webhook: `for...in` instead of `Object.values` walks a parsed object without
- * allocating an array per node (JSON.parse gives plain objects, whose only enumerable
- * properties are their own).
+ * Walks a parsed body once for the depth limit and, when `findPrototypeKeys` is set, for
+ * `__proto__` or `constructor` keys (returned as soon as one is seen: the body is then parsed
+ * again with those removed, and its depth judged on what remains, as before). Iterative: a
+ * recursive walk would overflow on exactly the bodies it is meant to catch. Runs on every
+ * webhook: `for...in` walks a parsed object without allocating an array per node (JSON.parse
+ * gives plain objects, whose only enumerable properties are their own).
  */
-function isNestedDeeperThan(value: unknown, maxDepth: number): boolean {
-  if (value === null || typeof value !== "object") return false;
+function inspectBody(value: unknown, maxDepth: number, findPrototypeKeys: boolean): BodyShape {
+  if (value === null || typeof value !== "object") return "ok";
+  let tooDeep = false;
   const nodes: object[] = [value];
   const depths: number[] = [1];
   for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
     const depth = depths.pop() ?? 0;
-    if (depth > maxDepth) return true;
+    if (depth > maxDepth) {
+      // Without keys to look for, the answer is known; with them, a key deeper down must
+      // still be found, since removing it could make the body shallow enough.
+      if (!findPrototypeKeys) return "too-deep";
+      tooDeep = true;
+    }
     if (Array.isArray(node)) {
       for (const child of node as unknown[]) {
         if (child !== null && typeof child === "object") {
@@ -313,6 +334,9 @@ function isNestedDeeperThan(value: unknown, maxDepth: number): boolean {
     } else {
       const record = node as Record<string, unknown>;
       for (const key in record) {
+        if (findPrototypeKeys && (key === "__proto__" || key === "constructor")) {
+          return "prototype-keys";
+        }
         const child = record[key];
         if (child !== null && typeof child === "object") {
           nodes.push(child);
@@ -321,29 +345,15 @@ function isNestedDeeperThan(value: unknown, maxDepth: number): boolean {
       }
     }
   }
-  return false;
+  return tooDeep ? "too-deep" : "ok";
 }
 
 const NUL_ESCAPE = Buffer.from("\\u0000");
-const UNICODE_ESCAPE = Buffer.from("\\u");
-const PROTO_KEY = Buffer.from("__proto__");
-const CONSTRUCTOR_KEY = Buffer.from("constructor");
 
-/**
- * Drops `__proto__` and `constructor.prototype` keys, like Fastify's own JSON parser. Such a key
- * can only be spelled with those bytes or with `\u` escapes, so a body that has neither (nearly
- * every one) skips secure-json-parse's pattern scans, which cost as much as the parse itself on
- * a 30 KB report.
- */
-function parseJsonSafely(rawBody: Buffer, hasUnicodeEscapes: boolean): unknown {
-  const suspect =
-    hasUnicodeEscapes || rawBody.includes(PROTO_KEY) || rawBody.includes(CONSTRUCTOR_KEY);
-  if (!suspect) {
-    const text = rawBody.toString("utf8");
-    // A leading byte-order mark is accepted, as secure-json-parse accepts it.
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
-  }
-  return sjson.parse(rawBody, undefined, { protoAction: "remove", constructorAction: "remove" });
+/** JSON.parse of the raw bytes; a leading byte-order mark is accepted, as secure-json-parse accepts it. */
+function parseJson(rawBody: Buffer): unknown {
+  const text = rawBody.toString("utf8");
+  return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
 }
 
 /** Replaces U+0000 in every string value, in place (iteratively: the depth is not checked yet). */
