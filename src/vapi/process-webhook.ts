@@ -96,8 +96,12 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
       shape = inspectBody(parsed, MAX_NESTING_DEPTH, true);
       // Keys that could poison a prototype are dropped as Fastify's own JSON parser drops them.
       // Looking for them in the parsed keys (on the walk the depth check makes anyway) instead of
-      // scanning the bytes finds them however they are spelled, and costs nothing extra.
-      if (shape === "prototype-keys") {
+      // scanning the bytes finds them however they are spelled, and costs nothing extra. The walk
+      // stops at the depth limit, so a body too deep is judged by its bytes, as before.
+      if (
+        shape === "prototype-keys" ||
+        (shape === "too-deep" && couldSpellPrototypeKeys(request.rawBody))
+      ) {
         parsed = sjson.parse(request.rawBody, undefined, {
           protoAction: "remove",
           constructorAction: "remove",
@@ -305,25 +309,19 @@ type BodyShape = "ok" | "too-deep" | "prototype-keys";
 
 /**
  * Walks a parsed body once for the depth limit and, when `findPrototypeKeys` is set, for
- * `__proto__` or `constructor` keys (returned as soon as one is seen: the body is then parsed
- * again with those removed, and its depth judged on what remains, as before). Iterative: a
+ * `__proto__` or `constructor` keys (the body is then parsed again with those removed, and its
+ * depth judged on what remains, as before). Returns at the first finding. Iterative: a
  * recursive walk would overflow on exactly the bodies it is meant to catch. Runs on every
  * webhook: `for...in` walks a parsed object without allocating an array per node (JSON.parse
  * gives plain objects, whose only enumerable properties are their own).
  */
 function inspectBody(value: unknown, maxDepth: number, findPrototypeKeys: boolean): BodyShape {
   if (value === null || typeof value !== "object") return "ok";
-  let tooDeep = false;
   const nodes: object[] = [value];
   const depths: number[] = [1];
   for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
     const depth = depths.pop() ?? 0;
-    if (depth > maxDepth) {
-      // Without keys to look for, the answer is known; with them, a key deeper down must
-      // still be found, since removing it could make the body shallow enough.
-      if (!findPrototypeKeys) return "too-deep";
-      tooDeep = true;
-    }
+    if (depth > maxDepth) return "too-deep";
     if (Array.isArray(node)) {
       for (const child of node as unknown[]) {
         if (child !== null && typeof child === "object") {
@@ -345,7 +343,18 @@ function inspectBody(value: unknown, maxDepth: number, findPrototypeKeys: boolea
       }
     }
   }
-  return tooDeep ? "too-deep" : "ok";
+  return "ok";
+}
+
+const UNICODE_ESCAPE = Buffer.from("\\u");
+const PROTO_KEY = Buffer.from("__proto__");
+const CONSTRUCTOR_KEY = Buffer.from("constructor");
+
+/** Whether the bytes could spell a `__proto__` or `constructor` key (possibly with `\u` escapes). */
+function couldSpellPrototypeKeys(rawBody: Buffer): boolean {
+  return (
+    rawBody.includes(UNICODE_ESCAPE) || rawBody.includes(PROTO_KEY) || rawBody.includes(CONSTRUCTOR_KEY)
+  );
 }
 
 const NUL_ESCAPE = Buffer.from("\\u0000");
