@@ -45,6 +45,11 @@ export interface TenantResolver<TPrepared> {
   resolve(dialed: DialedNumber, options?: ResolveOptions): Promise<ResolveResult<TPrepared>>;
   resolveById(tenantId: string, options?: ResolveOptions): Promise<ResolveResult<TPrepared>>;
   /**
+   * What `resolve` would answer when memory alone answers it with a fresh tenant, else
+   * `undefined` (then call `resolve`). Synchronous, so the cached hot path needs no promise.
+   */
+  findFresh(dialed: DialedNumber): ResolvedTenant<TPrepared> | undefined;
+  /**
    * Marks one tenant's cached copies as outdated (they stay as last known good until a refresh
    * succeeds) and drops every negative entry (a number may now be known).
    */
@@ -203,6 +208,11 @@ export function createTenantResolver<TPrepared>(
     }
   }
 
+  function findFreshEntry(key: string): Entry<TPrepared> | undefined {
+    const cached = cache.get(key);
+    return cached !== undefined && isFresh(cached, options.clock.now()) ? cached : undefined;
+  }
+
   function invalidate(tenantId: string): void {
     for (const key of keysByTenant.get(tenantId) ?? []) {
       const entry = cache.get(key);
@@ -233,6 +243,18 @@ export function createTenantResolver<TPrepared>(
         return lookup(`num:${e164}`, () => options.repo.findByNumber(e164), resolveOptions);
       }
       return { resolved: undefined, tier: "none" };
+    },
+
+    // Mirrors `resolve` for the case where it would answer from memory with a tenant.
+    findFresh(dialed) {
+      const id = dialed.vapiPhoneNumberId;
+      if (id !== undefined && id.length > 0) {
+        const byId = findFreshEntry(`pn:${id}`);
+        if (byId === undefined) return undefined;
+        if (byId.resolved !== undefined) return byId.resolved;
+      }
+      const e164 = dialed.number === undefined ? undefined : normalizeE164(dialed.number);
+      return e164 === undefined ? undefined : findFreshEntry(`num:${e164}`)?.resolved;
     },
 
     resolveById(tenantId, resolveOptions = {}) {

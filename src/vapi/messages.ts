@@ -111,12 +111,32 @@ export const ArtifactSchema = z.looseObject({
 const message = <TType extends string, TShape extends z.ZodRawShape>(type: TType, shape: TShape) =>
   z.looseObject({ type: z.literal(type), ...common, ...shape });
 
+/*
+ * assistant-request is the hot path (every call starts with one) and is answered, never stored:
+ * the pipeline reads only the call id and the caller's number from the validated message (the
+ * tenant comes from the raw message, before validation). So its schema checks just those, with
+ * the same rules as the shared schemas, and drops the rest instead of copying it (a loose copy
+ * of the whole message was most of this message's zod cost).
+ */
+const CallerOnlySchema = z.object({ number: looseString.nullish().catch(undefined) });
+const AssistantRequestSchema = z.object({
+  type: z.literal("assistant-request"),
+  call: z
+    .object({
+      id: looseString.optional().catch(undefined),
+      customer: CallerOnlySchema.nullish().catch(undefined),
+    })
+    .nullish()
+    .catch(undefined),
+  customer: CallerOnlySchema.nullish().catch(undefined),
+});
+
 /**
  * Every message type we model. The union, the list of known types and the router's handler
  * table are all derived from this one object.
  */
 export const MESSAGE_SCHEMAS = {
-  "assistant-request": message("assistant-request", {}),
+  "assistant-request": AssistantRequestSchema,
   "tool-calls": message("tool-calls", {
     toolCallList: z.array(ToolCallItemSchema).max(128).optional(),
     toolWithToolCallList: z.array(ToolWithToolCallSchema).max(128).optional(),

@@ -1,19 +1,29 @@
-import { setMaxListeners } from "node:events";
 import sjson from "secure-json-parse";
 import type { Clock } from "../clock.js";
 import type { WebhookAuthConfig } from "../config.js";
 import { isWebhookAuthConfigured } from "../config.js";
 import { AppError } from "../errors.js";
-import type { CacheTier, ResolvedTenant, TenantResolver } from "../tenants/resolve-tenant.js";
+import type {
+  CacheTier,
+  DialedNumber,
+  ResolvedTenant,
+  TenantResolver,
+} from "../tenants/resolve-tenant.js";
 import type { PreparedAssistant } from "./build-assistant.js";
-import type { HandlerContext, Logger } from "./handler-context.js";
+import type { Logger } from "./handler-context.js";
 import {
   isKnownMessageType,
   MESSAGE_SCHEMAS,
   type MessageType,
 } from "./messages.js";
-import { PreSerialized, type MessageRouter } from "./router.js";
+import {
+  isPromiseLike,
+  PreSerialized,
+  type DispatchResult,
+  type MessageRouter,
+} from "./router.js";
 import { verifyWebhook, type HeaderBag } from "./verify-signature.js";
+import { WebhookContext } from "./webhook-context.js";
 
 export interface WebhookRequest {
   rawBody: Buffer;
@@ -59,7 +69,9 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
   const globalAuthConfigured = isWebhookAuthConfigured(deps.auth);
   const globalCredentials = { secrets: deps.auth.secrets, hmacSecrets: deps.auth.hmac.secrets };
 
-  return async function processWebhook(request: WebhookRequest): Promise<WebhookResponse> {
+  // Not async: a webhook answered from memory (the cached assistant-request) runs start to end
+  // without a promise; only a tenant lookup or a handler that has to wait returns one.
+  return function processWebhook(request: WebhookRequest): WebhookResponse | Promise<WebhookResponse> {
     const summary: Record<string, unknown> = {};
     const startedAt = deps.clock.now();
     const verifyInput = { rawBody: request.rawBody, headers: request.headers, nowMs: startedAt };
@@ -77,11 +89,25 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
         : errorResponse(error, request.requestId, summary);
 
     // 2. Parse safely and check the envelope.
-    // One scan serves both the prototype-key check and the NUL check below (`\u0000` is an escape).
-    const hasUnicodeEscapes = request.rawBody.includes(UNICODE_ESCAPE);
     let parsed: unknown;
+    let shape: BodyShape;
     try {
-      parsed = parseJsonSafely(request.rawBody, hasUnicodeEscapes);
+      parsed = parseJson(request.rawBody);
+      shape = inspectBody(parsed, MAX_NESTING_DEPTH, true);
+      // Keys that could poison a prototype are dropped as Fastify's own JSON parser drops them.
+      // Looking for them in the parsed keys (on the walk the depth check makes anyway) instead of
+      // scanning the bytes finds them however they are spelled, and costs nothing extra. The walk
+      // stops at the depth limit, so a body too deep is judged by its bytes, as before.
+      if (
+        shape === "prototype-keys" ||
+        (shape === "too-deep" && couldSpellPrototypeKeys(request.rawBody))
+      ) {
+        parsed = sjson.parse(request.rawBody, undefined, {
+          protoAction: "remove",
+          constructorAction: "remove",
+        });
+        shape = inspectBody(parsed, MAX_NESTING_DEPTH, false);
+      }
     } catch {
       summary.outcome = "bad-json";
       request.log.info("webhook rejected: body is not valid JSON");
@@ -90,10 +116,10 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     // PostgreSQL text cannot hold U+0000, and JSON carries one only as the escape `\u0000`: in
     // such (rare) bodies it becomes U+FFFD before anything reads them, so a stray NUL in a
     // transcript, a number or a tool argument cannot become a database error and a 5xx.
-    if (hasUnicodeEscapes && request.rawBody.includes(NUL_ESCAPE)) {
+    if (request.rawBody.includes(NUL_ESCAPE)) {
       parsed = replaceNulCharacters(parsed);
     }
-    if (isNestedDeeperThan(parsed, MAX_NESTING_DEPTH)) {
+    if (shape === "too-deep") {
       summary.outcome = "invalid-payload";
       request.log.info("webhook rejected: body is nested too deeply");
       return rejectUnverified(new AppError("INVALID_PAYLOAD", "The body is nested too deeply."));
@@ -113,136 +139,153 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     const deadlineAt = budgetMs === undefined ? undefined : startedAt + budgetMs;
 
     // 3. The tenant, from the dialed number in the body (never from model-supplied arguments).
-    let lookup: { resolved: ResolvedTenant<PreparedAssistant> | undefined; tier: CacheTier } | undefined;
-    let lookupError: unknown;
+    let fresh: ResolvedTenant<PreparedAssistant> | undefined;
+    let dialed: DialedNumber | undefined;
     try {
-      lookup = await resolveTenantFor(rawMessage, deps.resolver, lookupDeadline(startedAt, budgetMs));
+      dialed = readDialedNumber(rawMessage);
+      // A tenant held fresh in memory (nearly every webhook) is found without a promise.
+      fresh = dialed === undefined ? undefined : deps.resolver.findFresh(dialed);
     } catch (error) {
-      lookupError = error;
+      return afterLookup(undefined, error);
     }
-    const tenant = lookup?.resolved;
-    summary.tenantId = tenant?.tenant.id;
-    summary.cacheTier = lookup?.tier ?? "error";
+    if (fresh !== undefined) return afterLookup({ resolved: fresh, tier: "memory" }, undefined);
+    return resolveTenantFor(rawMessage, dialed, deps.resolver, lookupDeadline(startedAt, budgetMs)).then(
+      (lookup) => afterLookup(lookup, undefined),
+      (error: unknown) => afterLookup(undefined, error),
+    );
 
-    // 4. Authentication: global keys, else the tenant's own keys. Nothing has acted yet.
-    if (!globallyAuthenticated) {
-      const tenantAuth = tenant?.tenant.vapiAuth;
-      if (tenantAuth !== undefined && (tenantAuth.secrets.length > 0 || tenantAuth.hmacSecrets.length > 0)) {
-        const verdict = verifyWebhook(
-          verifyInput,
-          { secrets: tenantAuth.secrets, hmacSecrets: tenantAuth.hmacSecrets },
-          deps.auth,
+    // Steps 4 to 6, once the tenant lookup has ended (at once, or when its promise settles).
+    function afterLookup(
+      lookup: TenantLookup | undefined,
+      lookupError: unknown,
+    ): WebhookResponse | Promise<WebhookResponse> {
+      const tenant = lookup?.resolved;
+      summary.tenantId = tenant?.tenant.id;
+      summary.cacheTier = lookup?.tier ?? "error";
+
+      // 4. Authentication: global keys, else the tenant's own keys. Nothing has acted yet.
+      if (!globallyAuthenticated) {
+        const tenantAuth = tenant?.tenant.vapiAuth;
+        if (tenantAuth !== undefined && (tenantAuth.secrets.length > 0 || tenantAuth.hmacSecrets.length > 0)) {
+          const verdict = verifyWebhook(
+            verifyInput,
+            { secrets: tenantAuth.secrets, hmacSecrets: tenantAuth.hmacSecrets },
+            deps.auth,
+          );
+          if (!verdict.ok) return unauthorized(request, summary, verdict.reason);
+          summary.auth = `tenant-${verdict.method}`;
+        } else if (globalAuthConfigured) {
+          return unauthorized(request, summary, globalVerdict?.ok === false ? globalVerdict.reason : "missing-credentials");
+        } else if (lookupError !== undefined || lookup?.tier === "timeout") {
+          // The tenant's own keys could not be checked; answer only with what acts on nothing.
+          summary.auth = "unverified";
+        } else {
+          summary.auth = "none";
+        }
+      } else {
+        summary.auth = globalVerdict.method;
+      }
+
+      // 5. Unknown types are acknowledged (Vapi adds types over time).
+      if (knownType === undefined) {
+        summary.outcome = "ignored-unknown-type";
+        request.log.debug({ messageType: type }, "unknown Vapi message type acknowledged");
+        return okResponse({}, summary);
+      }
+
+      const validated = MESSAGE_SCHEMAS[knownType].safeParse(rawMessage);
+      if (!validated.success) {
+        summary.outcome = "invalid-payload";
+        const where = validated.error.issues[0]?.path.join(".") ?? "message";
+        request.log.info({ messageType: type, path: where }, "webhook rejected: message failed validation");
+        return errorResponse(
+          new AppError("INVALID_PAYLOAD", `The ${type} message is invalid at message.${where}.`),
+          request.requestId,
+          summary,
         );
-        if (!verdict.ok) return unauthorized(request, summary, verdict.reason);
-        summary.auth = `tenant-${verdict.method}`;
-      } else if (globalAuthConfigured) {
-        return unauthorized(request, summary, globalVerdict?.ok === false ? globalVerdict.reason : "missing-credentials");
-      } else if (lookupError !== undefined || lookup?.tier === "timeout") {
-        // The tenant's own keys could not be checked; answer only with what acts on nothing.
-        summary.auth = "unverified";
-      } else {
-        summary.auth = "none";
       }
-    } else {
-      summary.auth = globalVerdict.method;
-    }
-
-    // 5. Unknown types are acknowledged (Vapi adds types over time).
-    if (knownType === undefined) {
-      summary.outcome = "ignored-unknown-type";
-      request.log.debug({ messageType: type }, "unknown Vapi message type acknowledged");
-      return okResponse({}, summary);
-    }
-
-    const validated = MESSAGE_SCHEMAS[knownType].safeParse(rawMessage);
-    if (!validated.success) {
-      summary.outcome = "invalid-payload";
-      const where = validated.error.issues[0]?.path.join(".") ?? "message";
-      request.log.info({ messageType: type, path: where }, "webhook rejected: message failed validation");
-      return errorResponse(
-        new AppError("INVALID_PAYLOAD", `The ${type} message is invalid at message.${where}.`),
+      const message = validated.data;
+      const callId = message.call?.id ?? undefined;
+      summary.callId = callId;
+      const ctx = new WebhookContext(
         request.requestId,
-        summary,
+        tenant,
+        callId,
+        message.customer?.number ?? message.call?.customer?.number ?? undefined,
+        deps.clock,
+        type,
+        request.log,
       );
-    }
-    const message = validated.data;
-    const callId = message.call?.id ?? undefined;
-    summary.callId = callId;
-    // Most webhooks never log from a handler: build the child logger only when one does.
-    let childLog: Logger | undefined;
-    const getLog = (): Logger =>
-      (childLog ??= request.log.child({ messageType: type, callId, tenantId: tenant?.tenant.id }));
+      const onClientGone = () => ctx.abort(new Error("client closed the connection"));
+      request.signal?.addEventListener("abort", onClientGone, { once: true });
 
-    // Created on first use: most handlers (the assistant-request hot path among them) never
-    // look at the signal, and an AbortController with its listeners is a measurable part of
-    // such a request's cost.
-    let controller: AbortController | undefined;
-    let abortReason: Error | undefined;
-    const abortWork = (reason: Error): void => {
-      abortReason ??= reason;
-      if (controller !== undefined && !controller.signal.aborted) controller.abort(abortReason);
-    };
-    const getController = (): AbortController => {
-      if (controller === undefined) {
-        controller = new AbortController();
-        // One listener per tool call (up to 128 in a message) is expected, not a leak.
-        setMaxListeners(256, controller.signal);
-        if (abortReason !== undefined) controller.abort(abortReason);
-      }
-      return controller;
-    };
-    const onClientGone = () => abortWork(new Error("client closed the connection"));
-    request.signal?.addEventListener("abort", onClientGone, { once: true });
+      // 6. The handler, within the type's budget; the answer, or the type's failure answer.
+      const succeeded = (result: DispatchResult): WebhookResponse => {
+        const annotations = ctx.annotations ?? NO_ANNOTATIONS;
+        Object.assign(summary, annotations);
+        summary.outcome ??= annotations.outcome ?? (result.handled ? "handled" : "acknowledged");
+        return okResponse(result.response, summary);
+      };
+      const failed = (error: unknown): WebhookResponse => {
+        Object.assign(summary, ctx.annotations);
+        const reason = error instanceof BudgetExceeded ? "timeout" : "error";
+        const fallback = deps.failureAnswer(knownType, message, reason);
+        if (reason === "error") {
+          ctx.log.error({ err: error }, "webhook handler failed");
+        } else {
+          ctx.log.warn({ budgetMs }, "webhook handler exceeded its time budget");
+        }
+        if (fallback !== undefined) {
+          summary.outcome = reason === "timeout" ? "fallback-timeout" : "fallback-error";
+          return okResponse(fallback, summary);
+        }
+        summary.outcome = reason === "timeout" ? "timeout" : "error";
+        const appError =
+          error instanceof AppError
+            ? error
+            : reason === "timeout"
+              ? new AppError("TIMEOUT", "The message could not be processed in time; retry later.")
+              : new AppError("SERVICE_UNAVAILABLE", "The message could not be stored; retry later.");
+        return errorResponse(appError, request.requestId, summary);
+      };
+      // Runs once, when the webhook's answer is decided (a building answer that throws gets the
+      // failure answer, as a handler that throws does).
+      const finish = (result: DispatchResult | undefined, error: unknown): WebhookResponse => {
+        try {
+          if (result !== undefined) {
+            try {
+              return succeeded(result);
+            } catch (answerError) {
+              return failed(answerError);
+            }
+          }
+          return failed(error);
+        } finally {
+          request.signal?.removeEventListener("abort", onClientGone);
+          // Work a handler started and left running (a failed sibling tool call) stops here.
+          ctx.abort(WEBHOOK_FINISHED);
+        }
+      };
 
-    const annotations: Record<string, unknown> = {};
-    const ctx: HandlerContext = {
-      requestId: request.requestId,
-      tenant,
-      callId,
-      callerNumber: message.customer?.number ?? message.call?.customer?.number ?? undefined,
-      get log() {
-        return getLog();
-      },
-      clock: deps.clock,
-      get signal() {
-        return getController().signal;
-      },
-      annotate: (fields) => Object.assign(annotations, fields),
-    };
-
-    try {
-      if (lookupError !== undefined) throw lookupError instanceof Error ? lookupError : new Error("tenant lookup failed", { cause: lookupError });
-      if (lookup?.tier === "timeout") throw new BudgetExceeded("tenant lookup missed the deadline");
-      const remainingMs = deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - deps.clock.now());
-      const result = await withBudget(deps.router.dispatch(knownType, message, ctx), remainingMs, abortWork);
-      Object.assign(summary, annotations);
-      summary.outcome ??= annotations.outcome ?? (result.handled ? "handled" : "acknowledged");
-      return okResponse(result.response, summary);
-    } catch (error) {
-      Object.assign(summary, annotations);
-      const reason = error instanceof BudgetExceeded ? "timeout" : "error";
-      const fallback = deps.failureAnswer(knownType, message, reason);
-      if (reason === "error") {
-        getLog().error({ err: error }, "webhook handler failed");
-      } else {
-        getLog().warn({ budgetMs }, "webhook handler exceeded its time budget");
+      let dispatched: DispatchResult | PromiseLike<DispatchResult>;
+      try {
+        if (lookupError !== undefined) throw lookupError instanceof Error ? lookupError : new Error("tenant lookup failed", { cause: lookupError });
+        if (lookup?.tier === "timeout") throw new BudgetExceeded("tenant lookup missed the deadline");
+        dispatched = deps.router.dispatchNow(knownType, message, ctx);
+      } catch (error) {
+        return finish(undefined, error);
       }
-      if (fallback !== undefined) {
-        summary.outcome = reason === "timeout" ? "fallback-timeout" : "fallback-error";
-        return okResponse(fallback, summary);
-      }
-      summary.outcome = reason === "timeout" ? "timeout" : "error";
-      const appError =
-        error instanceof AppError
-          ? error
-          : reason === "timeout"
-            ? new AppError("TIMEOUT", "The message could not be processed in time; retry later.")
-            : new AppError("SERVICE_UNAVAILABLE", "The message could not be stored; retry later.");
-      return errorResponse(appError, request.requestId, summary);
-    } finally {
-      request.signal?.removeEventListener("abort", onClientGone);
-      // Work a handler started and left running (a failed sibling tool call) stops here.
-      abortWork(WEBHOOK_FINISHED);
+      // A handler that answered synchronously (the cached assistant-request) cannot have
+      // overrun its budget while we waited: no timer and no race to arm for it.
+      if (!isPromiseLike(dispatched)) return finish(dispatched, undefined);
+      return withBudget(
+        dispatched,
+        deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - deps.clock.now()),
+        ctx,
+      ).then(
+        (result) => finish(result, undefined),
+        (error: unknown) => finish(undefined, error),
+      );
     }
   };
 }
@@ -261,45 +304,65 @@ function unauthorized(request: WebhookRequest, summary: Record<string, unknown>,
  */
 export const MAX_NESTING_DEPTH = 256;
 
-/** Iterative (a recursive walk would overflow on exactly the bodies it is meant to catch). */
-function isNestedDeeperThan(value: unknown, maxDepth: number): boolean {
-  const nodes: unknown[] = [value];
+/** What one walk over a parsed body found. */
+type BodyShape = "ok" | "too-deep" | "prototype-keys";
+
+/**
+ * Walks a parsed body once for the depth limit and, when `findPrototypeKeys` is set, for
+ * `__proto__` or `constructor` keys (the body is then parsed again with those removed, and its
+ * depth judged on what remains, as before). Returns at the first finding. Iterative: a
+ * recursive walk would overflow on exactly the bodies it is meant to catch. Runs on every
+ * webhook: `for...in` walks a parsed object without allocating an array per node (JSON.parse
+ * gives plain objects, whose only enumerable properties are their own).
+ */
+function inspectBody(value: unknown, maxDepth: number, findPrototypeKeys: boolean): BodyShape {
+  if (value === null || typeof value !== "object") return "ok";
+  const nodes: object[] = [value];
   const depths: number[] = [1];
-  while (nodes.length > 0) {
-    const node = nodes.pop();
+  for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
     const depth = depths.pop() ?? 0;
-    if (node === null || typeof node !== "object") continue;
-    if (depth > maxDepth) return true;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (child !== null && typeof child === "object") {
-        nodes.push(child);
-        depths.push(depth + 1);
+    if (depth > maxDepth) return "too-deep";
+    if (Array.isArray(node)) {
+      for (const child of node as unknown[]) {
+        if (child !== null && typeof child === "object") {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      const record = node as Record<string, unknown>;
+      for (const key in record) {
+        if (findPrototypeKeys && (key === "__proto__" || key === "constructor")) {
+          return "prototype-keys";
+        }
+        const child = record[key];
+        if (child !== null && typeof child === "object") {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
       }
     }
   }
-  return false;
+  return "ok";
 }
 
-const NUL_ESCAPE = Buffer.from("\\u0000");
 const UNICODE_ESCAPE = Buffer.from("\\u");
 const PROTO_KEY = Buffer.from("__proto__");
 const CONSTRUCTOR_KEY = Buffer.from("constructor");
 
-/**
- * Drops `__proto__` and `constructor.prototype` keys, like Fastify's own JSON parser. Such a key
- * can only be spelled with those bytes or with `\u` escapes, so a body that has neither (nearly
- * every one) skips secure-json-parse's pattern scans, which cost as much as the parse itself on
- * a 30 KB report.
- */
-function parseJsonSafely(rawBody: Buffer, hasUnicodeEscapes: boolean): unknown {
-  const suspect =
-    hasUnicodeEscapes || rawBody.includes(PROTO_KEY) || rawBody.includes(CONSTRUCTOR_KEY);
-  if (!suspect) {
-    const text = rawBody.toString("utf8");
-    // A leading byte-order mark is accepted, as secure-json-parse accepts it.
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
-  }
-  return sjson.parse(rawBody, undefined, { protoAction: "remove", constructorAction: "remove" });
+/** Whether the bytes could spell a `__proto__` or `constructor` key (possibly with `\u` escapes). */
+function couldSpellPrototypeKeys(rawBody: Buffer): boolean {
+  return (
+    rawBody.includes(UNICODE_ESCAPE) || rawBody.includes(PROTO_KEY) || rawBody.includes(CONSTRUCTOR_KEY)
+  );
+}
+
+const NUL_ESCAPE = Buffer.from("\\u0000");
+
+/** JSON.parse of the raw bytes; a leading byte-order mark is accepted, as secure-json-parse accepts it. */
+function parseJson(rawBody: Buffer): unknown {
+  const text = rawBody.toString("utf8");
+  return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
 }
 
 /** Replaces U+0000 in every string value, in place (iteratively: the depth is not checked yet). */
@@ -337,26 +400,29 @@ function lookupDeadline(startedAt: number, budgetMs: number | undefined): number
 // One shared reason (an Error per request would capture a stack trace per request).
 const WEBHOOK_FINISHED = new Error("webhook finished");
 
+const NO_ANNOTATIONS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 async function withBudget<T>(
-  work: Promise<T>,
+  work: PromiseLike<T>,
   budgetMs: number | undefined,
-  abortWork: (reason: Error) => void,
+  abortable: { abort(reason: Error): void },
 ): Promise<T> {
-  if (budgetMs === undefined) return work;
+  const pending = Promise.resolve(work);
+  if (budgetMs === undefined) return pending;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const error = new BudgetExceeded(`budget of ${budgetMs} ms exceeded`);
-      abortWork(error);
+      abortable.abort(error);
       reject(error);
     }, budgetMs);
   });
   try {
-    return await Promise.race([work, deadline]);
+    return await Promise.race([pending, deadline]);
   } finally {
     clearTimeout(timer);
     // The losing promise may still reject later; it is already accounted for.
-    work.catch(() => undefined);
+    pending.catch(() => undefined);
   }
 }
 
@@ -376,19 +442,31 @@ function readEnvelope(parsed: unknown): (Record<string, unknown> & { type: strin
   return message as Record<string, unknown> & { type: string };
 }
 
+interface TenantLookup {
+  resolved: ResolvedTenant<PreparedAssistant> | undefined;
+  tier: CacheTier;
+}
+
 /** Reads the dialed number loosely: the message has not been validated for its type yet. */
+function readDialedNumber(message: Record<string, unknown>): DialedNumber | undefined {
+  const phoneNumber = asRecord(message.phoneNumber);
+  const vapiPhoneNumberId =
+    asShortString(phoneNumber?.id) ?? asShortString(asRecord(message.call)?.phoneNumberId);
+  const number = asShortString(phoneNumber?.number);
+  return vapiPhoneNumberId !== undefined || number !== undefined
+    ? { vapiPhoneNumberId, number }
+    : undefined;
+}
+
 async function resolveTenantFor(
   message: Record<string, unknown>,
+  dialed: DialedNumber | undefined,
   resolver: TenantResolver<PreparedAssistant>,
   deadlineAt: number | undefined,
-): Promise<{ resolved: ResolvedTenant<PreparedAssistant> | undefined; tier: CacheTier }> {
-  const phoneNumber = asRecord(message.phoneNumber);
-  const call = asRecord(message.call);
-  const vapiPhoneNumberId = asShortString(phoneNumber?.id) ?? asShortString(call?.phoneNumberId);
-  const number = asShortString(phoneNumber?.number);
-  let byNumber: { resolved: ResolvedTenant<PreparedAssistant> | undefined; tier: CacheTier } | undefined;
-  if (vapiPhoneNumberId !== undefined || number !== undefined) {
-    byNumber = await resolver.resolve({ vapiPhoneNumberId, number }, { deadlineAt });
+): Promise<TenantLookup> {
+  let byNumber: TenantLookup | undefined;
+  if (dialed !== undefined) {
+    byNumber = await resolver.resolve(dialed, { deadlineAt });
     if (byNumber.resolved !== undefined || byNumber.tier === "timeout") return byNumber;
   }
   // Web and chat calls have no phone number; our assistant's metadata names the tenant. The

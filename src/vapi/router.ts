@@ -53,6 +53,16 @@ export interface MessageRouter {
   has(type: string): boolean;
   /** Runs the handler for an already-validated message; unhandled types answer `{}`. */
   dispatch(type: MessageType, message: unknown, ctx: HandlerContext): Promise<DispatchResult>;
+  /**
+   * Like `dispatch`, but answers without a promise when the handler does (the cached
+   * assistant-request): the caller then needs no promise and no budget timer. A handler that
+   * throws synchronously throws here.
+   */
+  dispatchNow(
+    type: MessageType,
+    message: unknown,
+    ctx: HandlerContext,
+  ): DispatchResult | Promise<DispatchResult>;
 }
 
 /** Framework-free router from message type to handler (octokit's event-handler shape). */
@@ -69,11 +79,25 @@ export function createMessageRouter(): MessageRouter {
       return isKnownMessageType(type) && handlers.has(type);
     },
     async dispatch(type, message, ctx) {
+      return router.dispatchNow(type, message, ctx);
+    },
+    dispatchNow(type, message, ctx) {
       const handler = handlers.get(type);
       if (handler === undefined) return { handled: false, type, response: {} };
-      const response = await handler(message as MessageOf<MessageType>, ctx);
+      const response = handler(message as MessageOf<MessageType>, ctx);
+      if (isPromiseLike(response)) {
+        return Promise.resolve(response).then((settled) => ({ handled: true, type, response: settled }));
+      }
       return { handled: true, type, response };
     },
   };
   return router;
+}
+
+export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }

@@ -1,8 +1,10 @@
-import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { WebhookRequest, WebhookResponse } from "../../vapi/process-webhook.js";
+import { lazyChildLoggerFactory } from "../lazy-child-logger.js";
 
 export interface VapiWebhookRouteOptions {
-  processWebhook: (request: WebhookRequest) => Promise<WebhookResponse>;
+  /** Answers synchronously when it can (see process-webhook.ts), else with a promise. */
+  processWebhook: (request: WebhookRequest) => WebhookResponse | Promise<WebhookResponse>;
   bodyLimitBytes: number;
   /** Called with the canonical summary once per webhook (metrics). */
   onWebhook?: (summary: WebhookResponse["summary"], durationSeconds: number) => void;
@@ -54,40 +56,61 @@ export async function vapiWebhookRoute(
     },
   );
 
-  app.post("/vapi/webhook", async (request, reply) => {
+  // Not async: a webhook answered from memory (most of them) is sent before the handler returns,
+  // with no promise for Fastify to wait on; the others return the processor's promise.
+  app.post("/vapi/webhook", { childLoggerFactory: lazyChildLoggerFactory }, (request, reply) => {
     const started = process.hrtime.bigint();
     // No client-disconnect signal: once a webhook is accepted its handlers finish their writes
     // (a report Vapi stopped waiting for is still worth storing), bounded by their own budgets.
-    const result = await options.processWebhook({
+    const result = options.processWebhook({
       rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
       headers: request.headers,
       requestId: request.id,
       log: request.log,
     });
-    const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-    options.onWebhook?.(result.summary, durationMs / 1000);
-    // The one canonical line per webhook (STYLE.md: wide event); no caller data in it.
-    const canonical = options.canonicalLog;
-    if (INFO_OR_MORE.has(canonical.level)) {
-      canonical.info(
-        { reqId: request.id, ...pickCanonical(result.summary), durationMs: round(durationMs) },
-        "vapi webhook",
-      );
+    if (result instanceof Promise) {
+      return result.then((settled) => answer(options, request, reply, settled, started));
     }
-    return reply
-      .status(result.statusCode)
-      .type("application/json; charset=utf-8")
-      .send(result.body);
+    answer(options, request, reply, result, started);
+    return undefined;
   });
+}
+
+/** Records the webhook (metrics, the canonical line) and sends its answer. */
+function answer(
+  options: VapiWebhookRouteOptions,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  result: WebhookResponse,
+  started: bigint,
+): void {
+  const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+  options.onWebhook?.(result.summary, durationMs / 1000);
+  // The one canonical line per webhook (STYLE.md: wide event); no caller data in it.
+  const canonical = options.canonicalLog;
+  if (INFO_OR_MORE.has(canonical.level)) {
+    canonical.info(canonicalFields(request.id, result.summary, durationMs), "vapi webhook");
+  }
+  void reply
+    .status(result.statusCode)
+    .type("application/json; charset=utf-8")
+    .send(result.body);
 }
 
 const INFO_OR_MORE = new Set(["info", "debug", "trace"]);
 
-function pickCanonical(summary: Record<string, unknown>): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
+/** reqId, then the listed summary fields that are set, then durationMs: built in one object. */
+function canonicalFields(
+  reqId: string,
+  summary: Record<string, unknown>,
+  durationMs: number,
+): Record<string, unknown> {
+  const fields: Record<string, unknown> = { reqId };
   for (const name of CANONICAL_FIELDS) {
-    if (summary[name] !== undefined) fields[name] = summary[name];
+    const value = summary[name];
+    if (value !== undefined) fields[name] = value;
   }
+  fields.durationMs = round(durationMs);
   return fields;
 }
 

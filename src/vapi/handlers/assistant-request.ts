@@ -1,13 +1,14 @@
-import { LRUCache } from "lru-cache";
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { describeOpenState, getOpenState } from "../../tenants/business-hours.js";
 import {
   describeReturningCaller,
+  type ReturningCaller,
   type ReturningCallerLookup,
 } from "../../calls/find-returning-caller.js";
-import type { Tenant } from "../../tenants/tenant-document.js";
-import { renderAssistantResponse } from "../build-assistant.js";
-import type { MessageHandler } from "../router.js";
+import type { ResolvedTenant } from "../../tenants/resolve-tenant.js";
+import { renderAssistantResponse, type PreparedAssistant } from "../build-assistant.js";
+import type { HandlerContext } from "../handler-context.js";
+import type { MessageHandler, PreSerialized } from "../router.js";
 import { withTimeout } from "../../with-timeout.js";
 
 export interface FallbackSettings {
@@ -39,42 +40,111 @@ export function createAssistantRequestHandler(
   fallback: FallbackSettings,
   findReturningCaller: ReturningCallerLookup,
 ): MessageHandler<"assistant-request"> {
-  // The open/closed sentence is precise to the minute: compute it once per tenant and minute
-  // instead of on every call (time-zone arithmetic is the costliest part of this handler).
-  const sentenceCache = new LRUCache<string, { minute: number; text: string }>({ max: 50_000 });
-  const describeNow = (tenant: Tenant, version: number, nowMs: number): string => {
+  // The open/closed sentence is precise to the minute: compute it once per tenant version and
+  // minute instead of on every call (time-zone arithmetic is the costliest part of this
+  // handler), and with it the whole answer for callers without history (most calls): one
+  // ~6 KB string built, escaped and flattened once a minute instead of on every call. Keyed by
+  // the resolved tenant object (one per tenant version, dropped with it from the tenant cache).
+  const byTenant = new WeakMap<ResolvedTenant<PreparedAssistant>, ThisMinute>();
+  const thisMinute = (resolved: ResolvedTenant<PreparedAssistant>, nowMs: number): ThisMinute => {
     const minute = Math.floor(nowMs / 60_000);
-    const key = `${tenant.id}@${version}`;
-    const cached = sentenceCache.get(key);
-    if (cached !== undefined && cached.minute === minute) return cached.text;
-    const text = describeOpenState(getOpenState(tenant, nowMs));
-    sentenceCache.set(key, { minute, text });
-    return text;
+    const cached = byTenant.get(resolved);
+    if (cached !== undefined && cached.minute === minute) return cached;
+    const fresh: ThisMinute = {
+      minute,
+      callContext: describeOpenState(getOpenState(resolved.tenant, nowMs)),
+      answer: undefined,
+    };
+    byTenant.set(resolved, fresh);
+    return fresh;
   };
 
-  return async (_message, ctx) => {
+  // Not async: with the tenant and the caller's history in memory (the common case) the answer
+  // is ready at once, and the webhook then needs neither a promise nor a budget timer for it.
+  return (_message, ctx) => {
     if (ctx.tenant === undefined) {
       ctx.annotate({ outcome: "unknown-number" });
       ctx.log.info("assistant-request for a number no tenant owns; answering with the fallback");
       return fallbackAssistantResponse(fallback);
     }
-    const tenant = ctx.tenant.tenant;
-    let callContext = describeNow(ctx.tenant.tenant, ctx.tenant.version, ctx.clock.now());
-    if (ctx.callerNumber !== undefined) {
-      try {
-        const found = findReturningCaller(tenant.id, ctx.callerNumber, ctx.callId);
-        // A cached answer needs no timer (the common case: a caller rings more than once).
-        const returning = found instanceof Promise ? await withTimeout(found, RETURNING_CALLER_WAIT_MS) : found;
-        if (returning !== undefined) {
-          callContext += `\n${describeReturningCaller(returning)}`;
-          ctx.annotate({ returningCaller: true });
-        }
-      } catch (error) {
-        // The caller history is a nicety: without it the call still gets its assistant.
-        ctx.log.warn({ err: error }, "returning-caller lookup failed; answering without it");
+    const resolved = ctx.tenant;
+    const now = thisMinute(resolved, ctx.clock.now());
+    const callContext = now.callContext;
+    if (ctx.callerNumber === undefined) return answerThisMinute(ctx, resolved, now);
+    let withCaller: string;
+    try {
+      const found = findReturningCaller(resolved.tenant.id, ctx.callerNumber, ctx.callId);
+      if (found instanceof Promise) {
+        // Only a database query needs the timer (a caller who rang recently is cached).
+        return withTimeout(found, RETURNING_CALLER_WAIT_MS)
+          .then((returning) => withHistory(ctx, callContext, returning))
+          .then(
+            (text) => answer(ctx, resolved, text),
+            (error: unknown) => answerWithoutHistory(ctx, resolved, callContext, error),
+          );
       }
+      if (found === undefined) return answerThisMinute(ctx, resolved, now);
+      withCaller = withHistory(ctx, callContext, found);
+    } catch (error) {
+      return answerWithoutHistory(ctx, resolved, callContext, error);
     }
-    ctx.annotate({ outcome: tenant.assistant.assistantId === undefined ? "assistant" : "assistant-id" });
-    return renderAssistantResponse(ctx.tenant.prepared, callContext);
+    return answer(ctx, resolved, withCaller);
   };
+}
+
+function withHistory(
+  ctx: HandlerContext,
+  callContext: string,
+  returning: ReturningCaller | undefined,
+): string {
+  if (returning === undefined) return callContext;
+  const text = `${callContext}\n${describeReturningCaller(returning)}`;
+  ctx.annotate({ returningCaller: true });
+  return text;
+}
+
+// The caller history is a nicety: without it the call still gets its assistant.
+function answerWithoutHistory(
+  ctx: HandlerContext,
+  resolved: ResolvedTenant<PreparedAssistant>,
+  callContext: string,
+  error: unknown,
+): AssistantAnswer {
+  ctx.log.warn({ err: error }, "returning-caller lookup failed; answering without it");
+  return answer(ctx, resolved, callContext);
+}
+
+type AssistantAnswer = PreSerialized<Vapi.ServerMessageResponseAssistantRequest>;
+
+/** One tenant version's call context for one minute, and the answer built from it alone. */
+interface ThisMinute {
+  minute: number;
+  callContext: string;
+  answer: AssistantAnswer | undefined;
+}
+
+/** The answer for a caller without history: the same for everyone in this minute. */
+function answerThisMinute(
+  ctx: HandlerContext,
+  resolved: ResolvedTenant<PreparedAssistant>,
+  now: ThisMinute,
+): AssistantAnswer {
+  annotateOutcome(ctx, resolved);
+  now.answer ??= renderAssistantResponse(resolved.prepared, now.callContext);
+  return now.answer;
+}
+
+function answer(
+  ctx: HandlerContext,
+  resolved: ResolvedTenant<PreparedAssistant>,
+  callContext: string,
+): AssistantAnswer {
+  annotateOutcome(ctx, resolved);
+  return renderAssistantResponse(resolved.prepared, callContext);
+}
+
+function annotateOutcome(ctx: HandlerContext, resolved: ResolvedTenant<PreparedAssistant>): void {
+  ctx.annotate({
+    outcome: resolved.tenant.assistant.assistantId === undefined ? "assistant" : "assistant-id",
+  });
 }
