@@ -53,14 +53,6 @@ export const CreateLeadArgsSchema = z.object({
 });
 export type CreateLeadArgs = z.infer<typeof CreateLeadArgsSchema>;
 
-const findCallLeadId = prepareQuery((db, p: { tenantId: string; callId: string }) =>
-  db
-    .selectFrom("leads")
-    .select("id")
-    .where("tenant_id", "=", p.tenantId)
-    .where("call_id", "=", p.callId),
-);
-
 interface LeadFields {
   name: string;
   callback_number: string | null;
@@ -72,7 +64,8 @@ interface LeadFields {
 
 // Upsert on (tenant_id, call_id) rather than check-then-insert: two create_lead calls of one
 // call running at once still end as one lead. A NULL call id never conflicts. On a correction,
-// fields not given keep their earlier values.
+// fields not given keep their earlier values. The returned id tells the two apart: an update
+// keeps the stored lead's id, so only a new lead comes back with the id generated for it.
 const upsertCallLead = prepareQuery(
   (
     db,
@@ -148,17 +141,10 @@ export const createLeadTool = defineTool<CreateLeadArgs>({
       notes: args.notes ?? null,
     };
 
-    const existing =
-      ctx.callId === undefined
-        ? undefined
-        : await findCallLeadId.executeTakeFirst(ctx.db, {
-            tenantId: ctx.tenant.id,
-            callId: ctx.callId,
-          });
-
+    const candidateId = newId("ld");
     const row = await upsertCallLead.executeTakeFirst(ctx.db, {
       ...values,
-      id: newId("ld"),
+      id: candidateId,
       tenantId: ctx.tenant.id,
       callId: ctx.callId ?? null,
       callerNumber,
@@ -166,9 +152,10 @@ export const createLeadTool = defineTool<CreateLeadArgs>({
       nowIso,
     });
     if (row === undefined) throw new Error("the lead upsert returned no row");
+    const isNew = row.id === candidateId;
     // A new lead (not a correction of this call's lead) is announced to the tenant; queued in
     // this transaction, so with the database queue the job exists exactly when the lead does.
-    if (existing === undefined) await enqueueLeadCreated(ctx.jobs, ctx.tenant, row.id, ctx.db);
+    if (isNew) await enqueueLeadCreated(ctx.jobs, ctx.tenant, row.id, ctx.db);
 
     const details = [row.service, row.urgency?.replace("_", " ")].filter(
       (part): part is string => part !== null && part !== undefined,
@@ -180,7 +167,7 @@ export const createLeadTool = defineTool<CreateLeadArgs>({
         : ` Callback on ${describePhoneEnding(row.callback_number)}.`;
     return {
       ok: true,
-      result: `${existing === undefined ? "Lead saved" : "Lead updated"} for ${args.name}${about}, reference ${speakableReference(row.id)}.${callback}`,
+      result: `${isNew ? "Lead saved" : "Lead updated"} for ${args.name}${about}, reference ${speakableReference(row.id)}.${callback}`,
     };
   },
 });

@@ -1,4 +1,6 @@
+import type { Kysely } from "kysely";
 import { prepareQuery } from "../db/prepared-query.js";
+import type { Database } from "../db/schema.js";
 import type { ToolContext, ToolOutcome } from "./tool-definition.js";
 
 interface InvocationKey {
@@ -76,7 +78,7 @@ export async function runIdempotent(
       return { ok: false, error: "That request is still being handled; please wait a moment." };
     }
 
-    const outcome = await execute({ ...ctx, db: trx });
+    const outcome = await execute(onTransaction(ctx, trx));
     // The caller was already told this failed (time budget): do not keep what it did.
     if (!ctx.beginCommit()) throw abortReason(ctx.signal);
     await completeInvocation.execute(trx, {
@@ -86,6 +88,26 @@ export async function runIdempotent(
     });
     return outcome;
   });
+}
+
+/**
+ * The tool's context with `db` bound to the transaction. Written out rather than spread: a
+ * spread would read `signal`, which the tool-calls handler creates only when a tool asks for it.
+ */
+function onTransaction(ctx: ToolContext, trx: Kysely<Database>): ToolContext {
+  return {
+    tenant: ctx.tenant,
+    callId: ctx.callId,
+    toolCallId: ctx.toolCallId,
+    callerNumber: ctx.callerNumber,
+    db: trx,
+    clock: ctx.clock,
+    get signal() {
+      return ctx.signal;
+    },
+    beginCommit: () => ctx.beginCommit(),
+    jobs: ctx.jobs,
+  };
 }
 
 function abortReason(signal: AbortSignal): Error {

@@ -79,8 +79,19 @@ const HistoryMessageSchema = z.looseObject({
 const longText = z.string().max(20_000_000);
 const optionalUrl = looseString.nullish().catch(undefined);
 const optionalNumber = z.number().nullish().catch(undefined);
-const optionalList = z.array(z.unknown()).nullish().catch(undefined);
-const optionalRecord = z.record(z.string(), z.unknown()).nullish().catch(undefined);
+// Lists and records of a report that are only stored, never read item by item (the message
+// history, per-component costs): checked for their shape and passed through as they are. An
+// element schema, even z.unknown(), would copy every list on every report.
+const optionalList = z
+  .custom<unknown[]>((value) => Array.isArray(value))
+  .nullish()
+  .catch(undefined);
+const optionalRecord = z
+  .custom<Record<string, unknown>>(
+    (value) => value !== null && typeof value === "object" && !Array.isArray(value),
+  )
+  .nullish()
+  .catch(undefined);
 
 /** `end-of-call-report.analysis`; `{}` when analysis is off or the call failed early (§6.2). */
 export const AnalysisSchema = z.looseObject({

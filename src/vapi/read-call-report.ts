@@ -90,9 +90,15 @@ function withoutStoredCopies(message: EndOfCallReport): Record<string, unknown> 
   return report;
 }
 
-function omit(value: object, keys: readonly string[]): Record<string, unknown> {
-  const copy: Record<string, unknown> = { ...value };
-  for (const key of keys) delete copy[key];
+// Copies the kept keys rather than deleting from a full copy: `delete` turns the copy into a
+// dictionary-mode object, which JSON.stringify (the report is stored as JSON) walks more slowly
+// (~30 -> ~27 µs to build and serialize a 30 KB report's remainder). `value` is a plain object
+// built by the schema, so for…in sees only its own keys.
+function omit(value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key in value) {
+    if (!keys.includes(key)) copy[key] = value[key];
+  }
   return copy;
 }
 

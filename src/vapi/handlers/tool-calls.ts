@@ -73,15 +73,13 @@ async function runTool(
 ): Promise<ToolOutcome> {
   if (ctx.tenant === undefined) return { ok: false, error: NO_TENANT_ERROR };
   if (!call.args.ok) return { ok: false, error: call.args.error };
-  const controller = new AbortController();
-  const onParentAbort = () => controller.abort(ctx.signal.reason);
-  ctx.signal.addEventListener("abort", onParentAbort, { once: true });
+  const abandonment = createAbandonment(ctx);
   // Once the tool has started to commit, its outcome is what the caller gets, even past the
   // budget: answering "took too long" for work that was kept would tell the caller a booking
   // failed that exists. The whole message's budget (process-webhook) still bounds the wait.
   let committing = false;
   const beginCommit = (): boolean => {
-    if (controller.signal.aborted) return false;
+    if (abandonment.isAbandoned()) return false;
     committing = true;
     return true;
   };
@@ -89,7 +87,7 @@ async function runTool(
   const timeout = new Promise<ToolOutcome>((resolve) => {
     timer = setTimeout(() => {
       if (committing) return;
-      controller.abort(new Error("tool budget exceeded"));
+      abandonment.abandon(new Error("tool budget exceeded"));
       resolve({ ok: false, error: TIMEOUT_ERROR });
     }, deps.toolBudgetMs);
   });
@@ -101,7 +99,9 @@ async function runTool(
       callerNumber: ctx.callerNumber,
       db: deps.db,
       clock: ctx.clock,
-      signal: controller.signal,
+      get signal() {
+        return abandonment.signal();
+      },
       beginCommit,
       // `ctx.log` builds a child logger on first use: only touch it when something is logged.
       jobs: createBestEffortEnqueuer(deps.jobs, {
@@ -114,6 +114,49 @@ async function runTool(
     return { ok: false, error: FAILURE_ERROR };
   } finally {
     clearTimeout(timer);
-    ctx.signal.removeEventListener("abort", onParentAbort);
+    abandonment.release();
   }
+}
+
+/**
+ * Whether one tool call has been given up on: its own budget ran out (`abandon`) or the whole
+ * message was (the message's signal). Kept as a flag, checked at the commit point, and turned
+ * into an AbortSignal linked to the message's only when a tool asks for `ctx.signal`: the tools
+ * we have never do, and a controller plus a listener per tool call (which also made the message
+ * build its own controller) cost more than the rest of a short tool's bookkeeping.
+ */
+function createAbandonment(message: { readonly signal: AbortSignal }) {
+  let reason: Error | undefined;
+  let controller: AbortController | undefined;
+  let unlink: (() => void) | undefined;
+  return {
+    abandon(error: Error): void {
+      reason ??= error;
+      controller?.abort(reason);
+    },
+    isAbandoned(): boolean {
+      return reason !== undefined || message.signal.aborted;
+    },
+    signal(): AbortSignal {
+      if (controller === undefined) {
+        const own = new AbortController();
+        controller = own;
+        const parent = message.signal;
+        if (reason !== undefined) {
+          own.abort(reason);
+        } else if (parent.aborted) {
+          own.abort(parent.reason);
+        } else {
+          const onParentAbort = () => own.abort(parent.reason);
+          parent.addEventListener("abort", onParentAbort, { once: true });
+          unlink = () => parent.removeEventListener("abort", onParentAbort);
+        }
+      }
+      return controller.signal;
+    },
+    /** Detaches from the message's signal once the tool call is answered. */
+    release(): void {
+      unlink?.();
+    },
+  };
 }

@@ -65,7 +65,7 @@ describe("tool budget versus the commit point (sqlite)", () => {
     await database.drop();
   });
 
-  function context(): HandlerContext {
+  function context(signal: AbortSignal = new AbortController().signal): HandlerContext {
     return {
       requestId: "req-commit",
       tenant: { tenant, version: 1, prepared: { jsonBefore: "", jsonAfter: "" } },
@@ -73,7 +73,7 @@ describe("tool budget versus the commit point (sqlite)", () => {
       callerNumber: undefined,
       log: pino({ level: "silent" }),
       clock: systemClock,
-      signal: new AbortController().signal,
+      signal,
       annotate: () => undefined,
     };
   }
@@ -118,6 +118,27 @@ describe("tool budget versus the commit point (sqlite)", () => {
     // Let the abandoned work reach its commit point: it is refused and rolled back, so no
     // invocation row is left behind (a retry runs the tool afresh).
     await sleep(BUDGET_MS * 4);
+    expect(await invocationsOf(slowWork.name)).toEqual([]);
+  });
+
+  it("keeps nothing when the whole message is abandoned before the commit point", async () => {
+    // The tool's own budget is ample: only the message (its budget or a closed connection, via
+    // the context's signal) gives up on it while it works.
+    const handler = createToolCallsHandler({
+      registry: createToolRegistry([slowWork]),
+      db: deps.db,
+      toolBudgetMs: BUDGET_MS * 10,
+      jobs: deps.jobs,
+    });
+    const message = MESSAGE_SCHEMAS["tool-calls"].parse(
+      toolCalls({ callId: "call-commit" }, [{ name: slowWork.name, args: {} }]).message,
+    );
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("client closed the connection")), BUDGET_MS);
+    const response = await handler(message, context(controller.signal));
+    if (response instanceof PreSerialized) throw new Error("tool-calls answers are built per call");
+    expect(response.results?.[0]?.error).toMatch(/went wrong/);
+    expect(response.results?.[0]?.result).toBeUndefined();
     expect(await invocationsOf(slowWork.name)).toEqual([]);
   });
 });

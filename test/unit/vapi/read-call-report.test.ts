@@ -32,6 +32,26 @@ describe("readCallReport", () => {
     });
   });
 
+  it("drops a stored-only list or record of the wrong shape and keeps the rest as sent", () => {
+    const history = [{ role: "user", message: "Hi", time: 1 }, "odd entry", 7];
+    const report = readCallReport(
+      parse({
+        artifact: { messages: { role: "user" } },
+        messages: history,
+        costs: [{ type: "model", cost: 0.1 }],
+        costBreakdown: [1, 2],
+        call: { id: "call-1" },
+      }),
+      "call-1",
+    );
+    // The legacy top-level history stands in for the unusable nested one, element for element.
+    expect(report.messages).toEqual(history);
+    expect(report.costBreakdown).toEqual({
+      costs: [{ type: "model", cost: 0.1 }],
+      costBreakdown: undefined,
+    });
+  });
+
   it("keeps transcripts far longer than ordinary strings", () => {
     const transcript = "User: drip\n".repeat(20_000);
     expect(readCallReport(parse({ artifact: { transcript } }), "c").transcript).toBe(transcript);
