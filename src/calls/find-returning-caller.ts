@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { LRUCache } from "lru-cache";
 import { prepareQuery } from "../db/prepared-query.js";
 import type { Database } from "../db/schema.js";
@@ -19,26 +19,54 @@ interface CallerParams {
   currentCallId: string;
 }
 
-// Run on nearly every assistant-request (each new caller): compiled once, not per call.
-const latestLead = prepareQuery((db, p: CallerParams) =>
+// Run on nearly every assistant-request (each new caller): compiled once, not per call, and one
+// statement for both tables: on PostgreSQL every statement is a round trip (a socket write and a
+// wake-up of the server process), which costs more than either index lookup. Each side sits in a
+// subquery because SQLite allows ORDER BY / LIMIT only on a whole compound select.
+const callerHistory = prepareQuery((db, p: CallerParams) =>
   db
-    .selectFrom("leads")
-    .select(["name", "service", "notes", "suburb", "updated_at"])
-    .where("tenant_id", "=", p.tenantId)
-    .where("caller_number", "=", p.callerNumber)
-    .orderBy("updated_at", "desc")
-    .limit(1),
-);
-
-const latestEarlierCall = prepareQuery((db, p: CallerParams) =>
-  db
-    .selectFrom("calls")
-    .select(["summary", "created_at"])
-    .where("tenant_id", "=", p.tenantId)
-    .where("caller_number", "=", p.callerNumber)
-    .where("id", "!=", p.currentCallId)
-    .orderBy("created_at", "desc")
-    .limit(1),
+    .selectFrom(
+      db
+        .selectFrom("leads")
+        .select([
+          sql<"lead" | "call">`'lead'`.as("kind"),
+          "name",
+          "service",
+          "notes",
+          "suburb",
+          sql<string | null>`null`.as("summary"),
+          "updated_at as at",
+        ])
+        .where("tenant_id", "=", p.tenantId)
+        .where("caller_number", "=", p.callerNumber)
+        .orderBy("updated_at", "desc")
+        .limit(1)
+        .as("lead"),
+    )
+    .selectAll()
+    .unionAll(
+      db
+        .selectFrom(
+          db
+            .selectFrom("calls")
+            .select([
+              sql<"lead" | "call">`'call'`.as("kind"),
+              sql<string | null>`null`.as("name"),
+              sql<string | null>`null`.as("service"),
+              sql<string | null>`null`.as("notes"),
+              sql<string | null>`null`.as("suburb"),
+              "summary",
+              "created_at as at",
+            ])
+            .where("tenant_id", "=", p.tenantId)
+            .where("caller_number", "=", p.callerNumber)
+            .where("id", "!=", p.currentCallId)
+            .orderBy("created_at", "desc")
+            .limit(1)
+            .as("call"),
+        )
+        .selectAll(),
+    ),
 );
 
 /**
@@ -51,18 +79,20 @@ export async function findReturningCaller(
   callerNumber: string,
   currentCallId: string | undefined,
 ): Promise<ReturningCaller | undefined> {
-  const params = { tenantId, callerNumber, currentCallId: currentCallId ?? "" };
-  const [lead, call] = await Promise.all([
-    latestLead.executeTakeFirst(db, params),
-    latestEarlierCall.executeTakeFirst(db, params),
-  ]);
+  const rows = await callerHistory.execute(db, {
+    tenantId,
+    callerNumber,
+    currentCallId: currentCallId ?? "",
+  });
+  const lead = rows.find((row) => row.kind === "lead");
+  const call = rows.find((row) => row.kind === "call");
   if (lead === undefined && call === undefined) return undefined;
 
   const enquiryFromLead =
     lead === undefined
       ? undefined
       : [lead.service, lead.suburb === null ? null : `in ${lead.suburb}`, lead.notes].filter(Boolean).join(", ");
-  const lastContactAt = [lead?.updated_at, call?.created_at]
+  const lastContactAt = [lead?.at, call?.at]
     .filter((value): value is string => typeof value === "string")
     .sort()
     .at(-1);
@@ -101,9 +131,14 @@ export type ReturningCallerLookup = (
 // anything they did in between is at most this old in the prompt.
 const RETURNING_CALLER_TTL_MS = 30_000;
 
-/** findReturningCaller behind a small in-process cache keyed by tenant and caller. */
+/**
+ * findReturningCaller behind a small in-process cache keyed by tenant and caller. Lookups for the
+ * same key while one is running share it (the cache would give them that answer a moment later
+ * anyway): a burst of calls to one tenant from one number costs one query, not one each.
+ */
 export function createReturningCallerLookup(db: Kysely<Database>, maxEntries = 10_000): ReturningCallerLookup {
   const cache = new LRUCache<string, { value: ReturningCaller | null }>({ max: maxEntries, ttl: RETURNING_CALLER_TTL_MS });
+  const inFlight = new Map<string, Promise<ReturningCaller | undefined>>();
   const load = async (key: string, tenantId: string, callerNumber: string, currentCallId: string | undefined) => {
     const value = await findReturningCaller(db, tenantId, callerNumber, currentCallId);
     cache.set(key, { value: value ?? null });
@@ -113,6 +148,11 @@ export function createReturningCallerLookup(db: Kysely<Database>, maxEntries = 1
     const key = `${tenantId}\u0000${callerNumber}`;
     const hit = cache.get(key);
     if (hit !== undefined) return hit.value ?? undefined;
-    return load(key, tenantId, callerNumber, currentCallId);
+    let pending = inFlight.get(key);
+    if (pending === undefined) {
+      pending = load(key, tenantId, callerNumber, currentCallId).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending;
   };
 }
