@@ -4,6 +4,7 @@ import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect } from "kysely";
 import { createRequire } from "node:module";
 import type pg from "pg";
+import { statementNameOf } from "./prepared-query.js";
 import type { Database } from "./schema.js";
 import { BUSY_WAIT_MS, FairSqliteDialect } from "./sqlite-dialect.js";
 
@@ -70,6 +71,7 @@ function createPostgres(options: CreateDatabaseOptions): DatabaseHandle {
   // would crash the process; its next query fails instead, and the pool drops it on release.
   pool.on("connect", (client) => {
     client.on("error", () => undefined);
+    useNamedStatements(client);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
@@ -77,6 +79,22 @@ function createPostgres(options: CreateDatabaseOptions): DatabaseHandle {
     dialect: "postgres",
     close: () => db.destroy(),
   };
+}
+
+/**
+ * Runs the hot queries (those of `prepareQuery`, recognised by their SQL text) as named
+ * statements: the server parses and plans each once per connection and afterwards only binds
+ * and executes it, and the client sends a shorter message. Kysely passes every query as
+ * `query(text, values)`; all other SQL goes through unchanged (unnamed, parsed each time), so
+ * the statements a connection keeps stay a small fixed set.
+ */
+function useNamedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const named = (config: unknown, values?: unknown, callback?: unknown): unknown => {
+    const name = typeof config === "string" && Array.isArray(values) ? statementNameOf(config) : undefined;
+    return name === undefined ? query(config, values, callback) : query({ name, text: config, values }, callback);
+  };
+  client.query = named as typeof client.query;
 }
 
 export function quoteIdentifier(name: string): string {

@@ -43,6 +43,7 @@ export function prepareQuery<TParams extends object, TRow>(
     const names = compiled.parameters.map((value) =>
       value instanceof Param ? value.name : undefined,
     );
+    registerStatement(compiled.sql);
     return { compiled, names };
   };
 
@@ -76,4 +77,26 @@ export function prepareQuery<TParams extends object, TRow>(
       return rows[0];
     },
   };
+}
+
+// The SQL texts of the prepared queries, each with a statement name: a fixed, small set (one
+// per query and dialect), so a driver may keep each one parsed on every connection for good.
+const statementNames = new Map<string, string>();
+
+function registerStatement(text: string): void {
+  // `*` would tie a kept statement to the columns its tables had when it was parsed: PostgreSQL
+  // refuses to run one whose result columns changed ("cached plan must not change result
+  // type"), e.g. after a migration that adds a column while this process runs. Such queries
+  // (and `count(*)`, harmlessly) are parsed on each call as before.
+  if (text.includes("*") || statementNames.has(text)) return;
+  statementNames.set(text, `frontdesk_${statementNames.size + 1}`);
+}
+
+/**
+ * The statement name of a prepared query's SQL, or undefined for any other SQL. The PostgreSQL
+ * pool uses it to have the server parse and plan these queries once per connection instead of
+ * on every call (see kysely.ts).
+ */
+export function statementNameOf(text: string): string | undefined {
+  return statementNames.get(text);
 }
