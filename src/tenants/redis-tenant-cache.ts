@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { withTimeout } from "../with-timeout.js";
 import { TenantDocumentSchema } from "./tenant-document.js";
-import type { StoredTenant } from "./tenant-repo.js";
+import { documentTextOf, type StoredTenant } from "./tenant-repo.js";
 
 /**
  * The shared second cache tier: tenant documents in Redis, so a cold instance (or a new worker)
@@ -62,7 +62,7 @@ export function createRedisTenantCache(options: RedisTenantCacheOptions): Shared
       await withTimeout(
         redis
           .multi()
-          .set(entryKey(key), JSON.stringify(stored), "EX", ttlSeconds)
+          .set(entryKey(key), serialize(stored), "EX", ttlSeconds)
           .sadd(indexKey(stored.tenant.id), entryKey(key))
           .expire(indexKey(stored.tenant.id), ttlSeconds * 2)
           .exec(),
@@ -97,4 +97,14 @@ export function createRedisTenantCache(options: RedisTenantCacheOptions): Shared
       };
     },
   };
+}
+
+/**
+ * The entry `get` reads. A copy read from the database carries its document text, which goes in
+ * as it is instead of being serialized again (`get` validates it and applies defaults anyway).
+ */
+function serialize(stored: StoredTenant): string {
+  const document = documentTextOf(stored);
+  if (document === undefined) return JSON.stringify(stored);
+  return `{"tenant":${document},"version":${stored.version},"updatedAt":${JSON.stringify(stored.updatedAt)}}`;
 }

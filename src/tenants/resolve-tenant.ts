@@ -3,7 +3,7 @@ import type { Clock } from "../clock.js";
 import type { SharedTenantCache } from "./redis-tenant-cache.js";
 import type { Tenant } from "./tenant-document.js";
 import { normalizeE164 } from "./tenant-document.js";
-import type { StoredTenant, TenantRepo } from "./tenant-repo.js";
+import { documentTextOf, type HeldTenant, type StoredTenant, type TenantRepo } from "./tenant-repo.js";
 
 /** A tenant plus whatever the protocol layer precomputed for it (the serialized assistant). */
 export interface ResolvedTenant<TPrepared = unknown> {
@@ -111,16 +111,20 @@ export function createTenantResolver<TPrepared>(
       if (entry.resolved !== undefined) keysByTenant.get(entry.resolved.tenant.id)?.delete(key);
     },
   });
-  // Two keys of the same tenant version share one prepared object instead of rebuilding it.
-  const preparedByTenant = new LRUCache<string, ResolvedTenant<TPrepared>>({ max: options.maxEntries });
+  // Two keys of the same tenant version share one prepared object instead of rebuilding it, and
+  // the stored copy it came from, which the repo returns instead of parsing the same document.
+  const preparedByTenant = new LRUCache<string, { stored: StoredTenant; resolved: ResolvedTenant<TPrepared> }>({
+    max: options.maxEntries,
+  });
+  const held: HeldTenant = (tenantId) => preparedByTenant.peek(tenantId)?.stored;
   const inFlight = new Map<string, Promise<Entry<TPrepared>>>();
   let unsubscribe: (() => void) | undefined;
 
   function toResolved(stored: StoredTenant): ResolvedTenant<TPrepared> {
     const existing = preparedByTenant.get(stored.tenant.id);
-    if (existing !== undefined && existing.version === stored.version) return existing;
+    if (existing !== undefined && sameCopy(existing.stored, stored)) return existing.resolved;
     const resolved = { tenant: stored.tenant, version: stored.version, prepared: options.prepare(stored.tenant) };
-    preparedByTenant.set(stored.tenant.id, resolved);
+    preparedByTenant.set(stored.tenant.id, { stored, resolved });
     return resolved;
   }
 
@@ -235,12 +239,12 @@ export function createTenantResolver<TPrepared>(
     async resolve(dialed, resolveOptions = {}) {
       const id = dialed.vapiPhoneNumberId;
       if (id !== undefined && id.length > 0) {
-        const byId = await lookup(`pn:${id}`, () => options.repo.findByVapiPhoneNumberId(id), resolveOptions);
+        const byId = await lookup(`pn:${id}`, () => options.repo.findByVapiPhoneNumberId(id, held), resolveOptions);
         if (byId.resolved !== undefined || byId.tier === "timeout") return byId;
       }
       const e164 = dialed.number === undefined ? undefined : normalizeE164(dialed.number);
       if (e164 !== undefined) {
-        return lookup(`num:${e164}`, () => options.repo.findByNumber(e164), resolveOptions);
+        return lookup(`num:${e164}`, () => options.repo.findByNumber(e164, held), resolveOptions);
       }
       return { resolved: undefined, tier: "none" };
     },
@@ -258,7 +262,7 @@ export function createTenantResolver<TPrepared>(
     },
 
     resolveById(tenantId, resolveOptions = {}) {
-      return lookup(`tenant:${tenantId}`, () => options.repo.findById(tenantId), resolveOptions);
+      return lookup(`tenant:${tenantId}`, () => options.repo.findById(tenantId, held), resolveOptions);
     },
 
     invalidate,
@@ -287,6 +291,19 @@ export function createTenantResolver<TPrepared>(
       return cache.size;
     },
   };
+}
+
+/**
+ * Whether two copies hold the same tenant document: the same version and time, and the same
+ * text when both were read from the database (a tenant deleted and created again can repeat
+ * both). A copy from Redis carries no text; its version and time decide.
+ */
+function sameCopy(a: StoredTenant, b: StoredTenant): boolean {
+  if (a === b) return true;
+  if (a.version !== b.version || a.updatedAt !== b.updatedAt) return false;
+  const textA = documentTextOf(a);
+  const textB = documentTextOf(b);
+  return textA === undefined || textB === undefined || textA === textB;
 }
 
 async function withDeadline<T>(work: Promise<T>, deadlineAt: number | undefined, clock: Clock): Promise<T> {

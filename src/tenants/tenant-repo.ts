@@ -26,10 +26,17 @@ export type UpdateTenantResult =
   | { status: "not-found" }
   | { status: "version-mismatch"; currentVersion: number | undefined };
 
+/**
+ * The copy of a tenant a cache already holds, by tenant id. A lookup given one returns that
+ * copy when the stored document is the very same text, instead of parsing and validating it
+ * again (several numbers of one tenant, or its id and a number, share one parse).
+ */
+export type HeldTenant = (tenantId: string) => StoredTenant | undefined;
+
 export interface TenantRepo {
-  findById(id: string): Promise<StoredTenant | undefined>;
-  findByVapiPhoneNumberId(vapiPhoneNumberId: string): Promise<StoredTenant | undefined>;
-  findByNumber(e164: string): Promise<StoredTenant | undefined>;
+  findById(id: string, held?: HeldTenant): Promise<StoredTenant | undefined>;
+  findByVapiPhoneNumberId(vapiPhoneNumberId: string, held?: HeldTenant): Promise<StoredTenant | undefined>;
+  findByNumber(e164: string, held?: HeldTenant): Promise<StoredTenant | undefined>;
   /** Inserts or replaces tenants (with their numbers) all-or-nothing. */
   upsertMany(
     tenants: readonly Tenant[],
@@ -57,41 +64,48 @@ export interface TenantRepo {
   ping(): Promise<void>;
 }
 
-// The lookups behind every cold assistant-request: compiled once, not per call.
+// The lookups behind every cold assistant-request: compiled once, not per call. They name the
+// columns they need (no `*`), so that PostgreSQL may keep them parsed (prepared-query.ts).
+const STORED_COLUMNS = [
+  "tenants.id",
+  "tenants.document",
+  "tenants.version",
+  "tenants.updated_at",
+] as const;
 const tenantById = prepareQuery((db, p: { id: string }) =>
-  db.selectFrom("tenants").selectAll().where("id", "=", p.id),
+  db.selectFrom("tenants").select(STORED_COLUMNS).where("id", "=", p.id),
 );
 const tenantByVapiPhoneNumberId = prepareQuery((db, p: { vapiPhoneNumberId: string }) =>
   db
     .selectFrom("phone_numbers")
     .innerJoin("tenants", "tenants.id", "phone_numbers.tenant_id")
-    .selectAll("tenants")
+    .select(STORED_COLUMNS)
     .where("phone_numbers.vapi_phone_number_id", "=", p.vapiPhoneNumberId),
 );
 const tenantByNumber = prepareQuery((db, p: { e164: string }) =>
   db
     .selectFrom("phone_numbers")
     .innerJoin("tenants", "tenants.id", "phone_numbers.tenant_id")
-    .selectAll("tenants")
+    .select(STORED_COLUMNS)
     .where("phone_numbers.number", "=", p.e164),
 );
 
 /** Tenant persistence over Kysely; identical on SQLite and PostgreSQL. */
 export function createTenantRepo(db: Kysely<Database>): TenantRepo {
   return {
-    async findById(id) {
+    async findById(id, held) {
       const row = await tenantById.executeTakeFirst(db, { id });
-      return row === undefined ? undefined : toStored(row);
+      return row === undefined ? undefined : toStored(row, held);
     },
 
-    async findByVapiPhoneNumberId(vapiPhoneNumberId) {
+    async findByVapiPhoneNumberId(vapiPhoneNumberId, held) {
       const row = await tenantByVapiPhoneNumberId.executeTakeFirst(db, { vapiPhoneNumberId });
-      return row === undefined ? undefined : toStored(row);
+      return row === undefined ? undefined : toStored(row, held);
     },
 
-    async findByNumber(e164) {
+    async findByNumber(e164, held) {
       const row = await tenantByNumber.executeTakeFirst(db, { e164 });
-      return row === undefined ? undefined : toStored(row);
+      return row === undefined ? undefined : toStored(row, held);
     },
 
     async upsertMany(tenants, nowIso) {
@@ -261,10 +275,34 @@ export function createTenantRepo(db: Kysely<Database>): TenantRepo {
   };
 }
 
-function toStored(row: TenantRow): StoredTenant {
+// The document text each stored copy was parsed from (the shared cache tier stores it as is).
+const documentTexts = new WeakMap<StoredTenant, string>();
+
+/** The stored JSON text a copy returned by this repo was parsed from, if it came from here. */
+export function documentTextOf(stored: StoredTenant): string | undefined {
+  return documentTexts.get(stored);
+}
+
+function toStored(
+  row: Pick<TenantRow, "id" | "document" | "version" | "updated_at">,
+  held: HeldTenant | undefined,
+): StoredTenant {
+  const copy = held?.(row.id);
+  // The same text parses to the same tenant: compared whole, so that nothing (a tenant deleted
+  // and created again at the same version, a restored backup) can pass off another document.
+  if (
+    copy !== undefined &&
+    copy.version === row.version &&
+    copy.updatedAt === row.updated_at &&
+    documentTexts.get(copy) === row.document
+  ) {
+    return copy;
+  }
   // Documents were validated on the way in; parsing again applies defaults added since.
   const tenant = TenantDocumentSchema.parse(JSON.parse(row.document));
-  return { tenant, version: row.version, updatedAt: row.updated_at };
+  const stored = { tenant, version: row.version, updatedAt: row.updated_at };
+  documentTexts.set(stored, row.document);
+  return stored;
 }
 
 async function replaceNumbers(

@@ -2,7 +2,7 @@ import { createServer } from "node:net";
 import type { Vapi } from "@vapi-ai/server-sdk";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTenant, uniqueNumber } from "../helpers/factories.js";
+import { buildTenant, createTenant, uniqueNumber } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/start-server.js";
 import {
   availableStores,
@@ -76,6 +76,20 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
     await server.deps.tenants.upsertMany([{ ...tenant, name: "Renamed Plumbing" }], new Date().toISOString());
     await server.deps.resolver.publishChange(tenant.id);
     expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe("Renamed Plumbing");
+  });
+
+  it("serves a tenant deleted and created again under the same id, version and time", async () => {
+    const server = await startTestServer({ store });
+    servers.push(server);
+    const tenant = buildTenant();
+    const at = "2026-01-01T00:00:00.000Z";
+    await server.deps.tenants.upsertMany([tenant], at);
+    const number = tenant.phoneNumbers[0]?.number;
+    expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
+    await server.deps.tenants.delete(tenant.id);
+    await server.deps.tenants.upsertMany([{ ...tenant, name: "Created Again" }], at);
+    await server.deps.resolver.publishChange(tenant.id);
+    expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe("Created Again");
   });
 
   it("keeps answering from memory and the database when Redis is unreachable", async () => {
