@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { Vapi } from "@vapi-ai/server-sdk";
-import { prepareAssistant } from "../../../src/vapi/build-assistant.js";
+import { prepareAssistant, type AssistantBuildOptions } from "../../../src/vapi/build-assistant.js";
 import { ALL_TOOLS } from "../../../src/tools/all-tools.js";
 import { createToolRegistry } from "../../../src/tools/registry.js";
 import { buildTenant } from "../../helpers/factories.js";
 
-const options = {
+const options: AssistantBuildOptions = {
   registry: createToolRegistry(ALL_TOOLS),
   defaults: {
-    model: { provider: "openai" as const, model: "gpt-4o-mini" },
-    voice: { provider: "deepgram" as const, voiceId: "hyperion" },
+    model: { provider: "openai", model: "gpt-4o-mini" },
+    voice: { provider: "deepgram", voiceId: "hyperion" },
   },
   publicUrl: undefined,
 };
