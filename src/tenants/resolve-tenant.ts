@@ -80,11 +80,24 @@ export interface TenantResolverOptions<TPrepared> {
 // so a freshly attached number works within seconds even if an invalidation was missed.
 const NEGATIVE_TTL_MS = 5_000;
 
+interface CachedTenant<TPrepared> {
+  /** The copy the repo read, kept so that reading the same document again skips parsing it. */
+  stored: StoredTenant;
+  resolved: ResolvedTenant<TPrepared>;
+  keys: Set<string>;
+}
+
 interface Entry<TPrepared> {
   resolved: ResolvedTenant<TPrepared> | undefined;
   fetchedAt: number;
   /** Set by invalidation: the next lookup must try to refresh before using this copy. */
   outdated: boolean;
+}
+
+/** What a refresh found, and where. */
+interface Refreshed<TPrepared> {
+  resolved: ResolvedTenant<TPrepared> | undefined;
+  tier: "redis" | "database";
 }
 
 class DeadlineReached extends Error {}
@@ -103,28 +116,38 @@ export function createTenantResolver<TPrepared>(
 ): TenantResolver<TPrepared> {
   const ttlMs = options.ttlSeconds * 1000;
   const emit = options.onEvent ?? (() => undefined);
-  const keysByTenant = new Map<string, Set<string>>();
+  // Per cached tenant: its resolved copy (the keys of one tenant version share one prepared
+  // object instead of rebuilding it) and the keys that point at it. Dropped with its last key,
+  // so it holds no more tenants than the key cache does.
+  const tenants = new Map<string, CachedTenant<TPrepared>>();
+  const forget = (key: string, entry: Entry<TPrepared>) => {
+    if (entry.resolved === undefined) return;
+    const id = entry.resolved.tenant.id;
+    const cached = tenants.get(id);
+    if (cached === undefined || !cached.keys.delete(key) || cached.keys.size > 0) return;
+    tenants.delete(id);
+  };
   const cache = new LRUCache<string, Entry<TPrepared>>({
     max: options.maxEntries,
     dispose: (entry, key, reason) => {
-      if (reason === "set") return;
-      if (entry.resolved !== undefined) keysByTenant.get(entry.resolved.tenant.id)?.delete(key);
+      // A replaced entry keeps its key (store() moves it if the tenant changed).
+      if (reason !== "set") forget(key, entry);
     },
   });
-  // Two keys of the same tenant version share one prepared object instead of rebuilding it, and
-  // the stored copy it came from, which the repo returns instead of parsing the same document.
-  const preparedByTenant = new LRUCache<string, { stored: StoredTenant; resolved: ResolvedTenant<TPrepared> }>({
-    max: options.maxEntries,
-  });
-  const held: HeldTenant = (tenantId) => preparedByTenant.peek(tenantId)?.stored;
-  const inFlight = new Map<string, Promise<Entry<TPrepared>>>();
+  // The repo returns the stored copy held here instead of parsing the same document again.
+  const held: HeldTenant = (tenantId) => tenants.get(tenantId)?.stored;
+  const inFlight = new Map<string, Promise<Refreshed<TPrepared>>>();
   let unsubscribe: (() => void) | undefined;
 
   function toResolved(stored: StoredTenant): ResolvedTenant<TPrepared> {
-    const existing = preparedByTenant.get(stored.tenant.id);
+    const existing = tenants.get(stored.tenant.id);
     if (existing !== undefined && sameCopy(existing.stored, stored)) return existing.resolved;
     const resolved = { tenant: stored.tenant, version: stored.version, prepared: options.prepare(stored.tenant) };
-    preparedByTenant.set(stored.tenant.id, { stored, resolved });
+    if (existing === undefined) tenants.set(stored.tenant.id, { stored, resolved, keys: new Set() });
+    else {
+      existing.stored = stored;
+      existing.resolved = resolved;
+    }
     return resolved;
   }
 
@@ -134,15 +157,12 @@ export function createTenantResolver<TPrepared>(
       fetchedAt: options.clock.now(),
       outdated: false,
     };
-    cache.set(key, entry);
-    if (stored !== undefined) {
-      let keys = keysByTenant.get(stored.tenant.id);
-      if (keys === undefined) {
-        keys = new Set();
-        keysByTenant.set(stored.tenant.id, keys);
-      }
-      keys.add(key);
+    const previous = cache.peek(key, { allowStale: true });
+    if (previous !== undefined && previous.resolved?.tenant.id !== entry.resolved?.tenant.id) {
+      forget(key, previous);
     }
+    if (entry.resolved !== undefined) tenants.get(entry.resolved.tenant.id)?.keys.add(key);
+    cache.set(key, entry);
     return entry;
   }
 
@@ -163,11 +183,11 @@ export function createTenantResolver<TPrepared>(
   }
 
   /** One refresh per key at a time; concurrent callers share it. */
-  function refresh(key: string, load: () => Promise<StoredTenant | undefined>): Promise<Entry<TPrepared> & { tier?: CacheTier }> {
+  function refresh(key: string, load: () => Promise<StoredTenant | undefined>): Promise<Refreshed<TPrepared>> {
     let pending = inFlight.get(key);
     if (pending === undefined) {
       pending = fetchFromStores(key, load)
-        .then(({ stored, tier }) => Object.assign(store(key, stored), { tier }))
+        .then(({ stored, tier }) => ({ resolved: store(key, stored).resolved, tier }))
         .finally(() => inFlight.delete(key));
       inFlight.set(key, pending);
     }
@@ -198,8 +218,7 @@ export function createTenantResolver<TPrepared>(
 
     const lastKnownGood = cached?.resolved;
     try {
-      const entry = await withDeadline(refresh(key, load), resolveOptions.deadlineAt, options.clock);
-      return { resolved: entry.resolved, tier: entry.tier ?? "database" };
+      return await withDeadline(refresh(key, load), resolveOptions.deadlineAt, options.clock);
     } catch (error) {
       const reason = error instanceof DeadlineReached ? "deadline" : "store-error";
       if (reason === "store-error") emit({ type: "refresh-error", key, error });
@@ -218,7 +237,7 @@ export function createTenantResolver<TPrepared>(
   }
 
   function invalidate(tenantId: string): void {
-    for (const key of keysByTenant.get(tenantId) ?? []) {
+    for (const key of tenants.get(tenantId)?.keys ?? []) {
       const entry = cache.get(key);
       if (entry !== undefined) entry.outdated = true;
     }

@@ -6,7 +6,7 @@ import {
   type ReturningCallerLookup,
 } from "../../calls/find-returning-caller.js";
 import type { ResolvedTenant } from "../../tenants/resolve-tenant.js";
-import { renderAssistantResponse, type PreparedAssistant } from "../build-assistant.js";
+import type { PreparedAssistant } from "../build-assistant.js";
 import type { HandlerContext } from "../handler-context.js";
 import type { MessageHandler, PreSerialized } from "../router.js";
 import { withTimeout } from "../../with-timeout.js";
@@ -130,7 +130,7 @@ function answerThisMinute(
   now: ThisMinute,
 ): AssistantAnswer {
   annotateOutcome(ctx, resolved);
-  now.answer ??= renderAssistantResponse(resolved.prepared, now.callContext);
+  now.answer ??= resolved.prepared.renderKept(now.callContext);
   return now.answer;
 }
 
@@ -140,7 +140,7 @@ function answer(
   callContext: string,
 ): AssistantAnswer {
   annotateOutcome(ctx, resolved);
-  return renderAssistantResponse(resolved.prepared, callContext);
+  return resolved.prepared.render(callContext);
 }
 
 function annotateOutcome(ctx: HandlerContext, resolved: ResolvedTenant<PreparedAssistant>): void {

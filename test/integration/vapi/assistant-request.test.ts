@@ -102,6 +102,48 @@ describe("assistant-request for a returning caller", () => {
   });
 });
 
+describe("assistant-request from one minute to the next", () => {
+  let server: TestServer;
+  let now = WEDNESDAY_MORNING;
+  beforeAll(async () => {
+    server = await startTestServer({ clock: { now: () => now } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("answers each minute with that minute's time, returning callers in between with their own", async () => {
+    const tenant = await createTenant(server.deps);
+    const caller = "+61491570998";
+    const at = new Date(WEDNESDAY_MORNING).toISOString();
+    await server.deps.db
+      .insertInto("leads")
+      .values({ id: "lead-minutes", tenant_id: tenant.id, call_id: "earlier-minutes", caller_number: caller, callback_number: caller, name: "Ava \"Quotes\"", service: "Gas fitting", urgency: "today", suburb: "Manly", notes: null, created_at: at, updated_at: at })
+      .execute();
+    const prompt = async (callerNumber: string) => {
+      const phone = tenant.phoneNumbers[0];
+      const response = await server.postWebhook(
+        assistantRequest({ vapiPhoneNumberId: phone?.vapiPhoneNumberId, number: phone?.number, callerNumber }),
+      );
+      const body = (await response.json()) as Vapi.ServerMessageResponseAssistantRequest;
+      expect(body.assistant?.metadata).toEqual({ tenantId: tenant.id, tenantName: tenant.name });
+      return ((body.assistant?.model as Vapi.CreateAssistantDtoModel.Openai).messages?.[0]?.content) ?? "";
+    };
+
+    for (const [minute, time] of [[0, "10:30 am"], [1, "10:31 am"], [9, "10:39 am"], [31, "11:01 am"]] as const) {
+      now = WEDNESDAY_MORNING + minute * 60_000;
+      const first = await prompt("+61491570112");
+      expect(first).toContain(`Wednesday 25 November 2026, ${time}`);
+      expect(first).not.toContain("Returning caller");
+      const returning = await prompt(caller);
+      expect(returning).toContain(time);
+      expect(returning).toContain("Returning caller");
+      expect(returning).toContain("Gas fitting, in Manly");
+      expect(await prompt("+61491570113")).toBe(first);
+    }
+  });
+});
+
 describe("assistant-request with PUBLIC_URL", () => {
   it("points the assistant and its custom knowledge base back at this server", async () => {
     const server = await startTestServer({ env: { PUBLIC_URL: "https://frontdesk.example.com/" } });

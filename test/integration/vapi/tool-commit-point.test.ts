@@ -6,6 +6,7 @@ import { loadConfig } from "../../../src/config.js";
 import { createDeps, type Deps } from "../../../src/deps.js";
 import { createToolRegistry } from "../../../src/tools/registry.js";
 import { defineTool, type ToolDefinition } from "../../../src/tools/tool-definition.js";
+import { PreparedAssistant } from "../../../src/vapi/build-assistant.js";
 import { createToolCallsHandler } from "../../../src/vapi/handlers/tool-calls.js";
 import type { HandlerContext } from "../../../src/vapi/handler-context.js";
 import { MESSAGE_SCHEMAS } from "../../../src/vapi/messages.js";
@@ -68,7 +69,7 @@ describe("tool budget versus the commit point (sqlite)", () => {
   function context(signal: AbortSignal = new AbortController().signal): HandlerContext {
     return {
       requestId: "req-commit",
-      tenant: { tenant, version: 1, prepared: { jsonBefore: "", jsonAfter: "" } },
+      tenant: { tenant, version: 1, prepared: new PreparedAssistant("", 0, 0) },
       callId: "call-commit",
       callerNumber: undefined,
       log: pino({ level: "silent" }),

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { createTenantResolver } from "../../../src/tenants/resolve-tenant.js";
+import type { Tenant } from "../../../src/tenants/tenant-document.js";
+import type { StoredTenant, TenantRepo } from "../../../src/tenants/tenant-repo.js";
+import { buildTenant } from "../../helpers/factories.js";
+
+/** A repo over an in-memory map of number → tenant, and a count of prepared tenants. */
+function setUp(maxEntries: number) {
+  const owners = new Map<string, StoredTenant>();
+  const repo = {
+    findByNumber: (e164: string) => Promise.resolve(owners.get(e164)),
+    findByVapiPhoneNumberId: () => Promise.resolve(undefined),
+    findById: () => Promise.resolve(undefined),
+  } as unknown as TenantRepo;
+  const prepared: string[] = [];
+  const resolver = createTenantResolver<string>({
+    repo,
+    prepare: (tenant: Tenant) => {
+      prepared.push(tenant.id);
+      return tenant.id;
+    },
+    ttlSeconds: 300,
+    maxEntries,
+    clock: { now: () => 0 },
+  });
+  const own = (number: string, tenant: Tenant, version = 1) =>
+    owners.set(number, { tenant, version, updatedAt: "2026-12-06T00:00:00Z" });
+  return { resolver, prepared, own };
+}
+
+describe("tenant resolver", () => {
+  it("prepares a tenant once for all its numbers", async () => {
+    const { resolver, prepared, own } = setUp(100);
+    const tenant = buildTenant();
+    own("+61255500001", tenant);
+    own("+61255500002", tenant);
+    const first = await resolver.resolve({ number: "+61255500001" });
+    const second = await resolver.resolve({ number: "+61255500002" });
+    expect(second.resolved).toBe(first.resolved);
+    expect(prepared).toEqual([tenant.id]);
+  });
+
+  it("lets go of a tenant once its last number has left the cache", async () => {
+    const { resolver, prepared, own } = setUp(2);
+    const [a, b] = [buildTenant(), buildTenant()];
+    own("+61255500001", a);
+    own("+61255500002", b);
+    own("+61255500003", b);
+    for (const number of ["+61255500001", "+61255500002", "+61255500003", "+61255500001"]) {
+      await resolver.resolve({ number }); // the third evicts a's only number
+    }
+    expect(prepared).toEqual([a.id, b.id, a.id]);
+  });
+
+  it("files a number that moved under its new tenant, so the old one's changes leave it alone", async () => {
+    const { resolver, own } = setUp(100);
+    const [a, b] = [buildTenant(), buildTenant()];
+    own("+61255500001", a);
+    await resolver.resolve({ number: "+61255500001" });
+    own("+61255500001", b);
+    resolver.invalidate(a.id);
+    expect(resolver.findFresh({ number: "+61255500001" })).toBeUndefined();
+    expect((await resolver.resolve({ number: "+61255500001" })).resolved?.tenant.id).toBe(b.id);
+    resolver.invalidate(a.id);
+    expect(resolver.findFresh({ number: "+61255500001" })?.tenant.id).toBe(b.id);
+    resolver.invalidate(b.id);
+    expect(resolver.findFresh({ number: "+61255500001" })).toBeUndefined();
+  });
+});
