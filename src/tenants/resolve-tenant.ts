@@ -1,6 +1,6 @@
 import { LRUCache } from "lru-cache";
 import type { Clock } from "../clock.js";
-import type { SharedTenantCache } from "./redis-tenant-cache.js";
+import type { SharedRead, SharedTenantCache } from "./redis-tenant-cache.js";
 import type { Tenant } from "./tenant-document.js";
 import { normalizeE164 } from "./tenant-document.js";
 import { documentTextOf, type HeldTenant, type StoredTenant, type TenantRepo } from "./tenant-repo.js";
@@ -137,6 +137,8 @@ export function createTenantResolver<TPrepared>(
   // The repo returns the stored copy held here instead of parsing the same document again.
   const held: HeldTenant = (tenantId) => tenants.get(tenantId)?.stored;
   const inFlight = new Map<string, Promise<Refreshed<TPrepared>>>();
+  // Bumped by every invalidation; a refresh compares it before and after its read.
+  let generation = 0;
   let unsubscribe: (() => void) | undefined;
 
   function toResolved(stored: StoredTenant): ResolvedTenant<TPrepared> {
@@ -151,11 +153,11 @@ export function createTenantResolver<TPrepared>(
     return resolved;
   }
 
-  function store(key: string, stored: StoredTenant | undefined): Entry<TPrepared> {
+  function store(key: string, stored: StoredTenant | undefined, outdated: boolean): Entry<TPrepared> {
     const entry: Entry<TPrepared> = {
       resolved: stored === undefined ? undefined : toResolved(stored),
       fetchedAt: options.clock.now(),
-      outdated: false,
+      outdated,
     };
     const previous = cache.peek(key, { allowStale: true });
     if (previous !== undefined && previous.resolved?.tenant.id !== entry.resolved?.tenant.id) {
@@ -166,30 +168,45 @@ export function createTenantResolver<TPrepared>(
     return entry;
   }
 
-  async function fetchFromStores(key: string, load: () => Promise<StoredTenant | undefined>): Promise<{ stored: StoredTenant | undefined; tier: "redis" | "database" }> {
+  async function fetchFromStores(
+    key: string,
+    load: () => Promise<StoredTenant | undefined>,
+  ): Promise<{ stored: StoredTenant | undefined; tier: "redis" | "database" }> {
+    let read: SharedRead | undefined;
     if (options.shared !== undefined) {
       try {
-        const shared = await options.shared.get(key);
-        if (shared !== undefined) return { stored: shared, tier: "redis" };
+        read = await options.shared.get(key);
+        if (read.stored !== undefined) return { stored: read.stored, tier: "redis" };
       } catch (error) {
         emit({ type: "shared-cache-error", error });
       }
     }
     const stored = await load();
-    if (stored !== undefined && options.shared !== undefined) {
-      options.shared.set(key, stored).catch((error: unknown) => emit({ type: "shared-cache-error", error }));
+    // Without a read that saw the change generation, a fill could not tell whether it predates a
+    // change; Redis just failed anyway, so the next miss fills it.
+    if (stored !== undefined && options.shared !== undefined && read !== undefined) {
+      options.shared.set(key, stored, read).catch((error: unknown) => emit({ type: "shared-cache-error", error }));
     }
     return { stored, tier: "database" };
   }
 
-  /** One refresh per key at a time; concurrent callers share it. */
+  /**
+   * One refresh per key at a time; concurrent callers share it. A refresh that an invalidation
+   * overtook may have read the copy from before the change: it answers its callers, but its entry
+   * is stored outdated so the next lookup reads again. Callers arriving after the invalidation
+   * start a refresh of their own.
+   */
   function refresh(key: string, load: () => Promise<StoredTenant | undefined>): Promise<Refreshed<TPrepared>> {
     let pending = inFlight.get(key);
     if (pending === undefined) {
-      pending = fetchFromStores(key, load)
-        .then(({ stored, tier }) => ({ resolved: store(key, stored).resolved, tier }))
-        .finally(() => inFlight.delete(key));
-      inFlight.set(key, pending);
+      const startedIn = generation;
+      const started: Promise<Refreshed<TPrepared>> = fetchFromStores(key, load)
+        .then(({ stored, tier }) => ({ resolved: store(key, stored, generation !== startedIn).resolved, tier }))
+        .finally(() => {
+          if (inFlight.get(key) === started) inFlight.delete(key);
+        });
+      inFlight.set(key, started);
+      pending = started;
     }
     return pending;
   }
@@ -237,6 +254,8 @@ export function createTenantResolver<TPrepared>(
   }
 
   function invalidate(tenantId: string): void {
+    generation += 1;
+    inFlight.clear();
     for (const key of tenants.get(tenantId)?.keys ?? []) {
       const entry = cache.get(key);
       if (entry !== undefined) entry.outdated = true;
@@ -248,6 +267,8 @@ export function createTenantResolver<TPrepared>(
   }
 
   function invalidateAll(): void {
+    generation += 1;
+    inFlight.clear();
     for (const [key, entry] of cache.entries()) {
       if (entry.resolved === undefined) cache.delete(key);
       else entry.outdated = true;

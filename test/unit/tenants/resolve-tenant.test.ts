@@ -66,4 +66,68 @@ describe("tenant resolver", () => {
     resolver.invalidate(b.id);
     expect(resolver.findFresh({ number: "+61255500001" })).toBeUndefined();
   });
+
+  it("does not keep a read that an invalidation overtook, and does not share it with later callers", async () => {
+    const { resolver, own, gate } = setUpGated();
+    const tenant = buildTenant({ name: "Before The Edit" });
+    own("+61255500001", tenant, 1);
+    const release = gate();
+    const early = resolver.resolve({ number: "+61255500001" }); // reads the old copy, then waits
+    own("+61255500001", { ...tenant, name: "After The Edit" }, 2);
+    resolver.invalidate(tenant.id); // the edit lands while the read is out
+    const late = resolver.resolve({ number: "+61255500001" }); // arrives after the change
+    release();
+    expect((await early).resolved?.tenant.name).toBe("Before The Edit");
+    expect((await late).resolved?.tenant.name).toBe("After The Edit");
+    expect(resolver.findFresh({ number: "+61255500001" })?.tenant.name).toBe("After The Edit");
+  });
+
+  it("stores a read overtaken by an invalidation as outdated, so the next call reads again", async () => {
+    const { resolver, own, gate } = setUpGated();
+    const tenant = buildTenant({ name: "Before The Edit" });
+    own("+61255500001", tenant, 1);
+    const release = gate();
+    const early = resolver.resolve({ number: "+61255500001" });
+    own("+61255500001", { ...tenant, name: "After The Edit" }, 2);
+    resolver.invalidate(tenant.id);
+    release();
+    expect((await early).resolved?.tenant.name).toBe("Before The Edit");
+    expect(resolver.findFresh({ number: "+61255500001" })).toBeUndefined();
+    expect((await resolver.resolve({ number: "+61255500001" })).resolved?.tenant.name).toBe("After The Edit");
+  });
 });
+
+/** Like setUp, but a read takes its copy when it starts and can be held open before it returns. */
+function setUpGated() {
+  const owners = new Map<string, StoredTenant>();
+  let held: Promise<void> | undefined;
+  const repo = {
+    findByNumber: async (e164: string) => {
+      const seen = owners.get(e164);
+      await held;
+      return seen;
+    },
+    findByVapiPhoneNumberId: () => Promise.resolve(undefined),
+    findById: () => Promise.resolve(undefined),
+  } as unknown as TenantRepo;
+  const resolver = createTenantResolver<string>({
+    repo,
+    prepare: (tenant: Tenant) => tenant.id,
+    ttlSeconds: 300,
+    maxEntries: 100,
+    clock: { now: () => 0 },
+  });
+  const own = (number: string, tenant: Tenant, version: number) =>
+    owners.set(number, { tenant, version, updatedAt: `2026-12-06T00:00:0${version}Z` });
+  const gate = () => {
+    let release = () => undefined as void;
+    held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return () => {
+      held = undefined;
+      release();
+    };
+  };
+  return { resolver, own, gate };
+}
