@@ -205,6 +205,7 @@ const SHARED_CACHE_ERROR_LOG_INTERVAL_MS = 10_000;
 
 function logResolverEvents(app: FastifyInstance, deps: Deps): void {
   let lastSharedErrorAt = 0;
+  let lastFeedErrorAt = 0;
   const off = deps.resolverEvents.on((event) => {
     switch (event.type) {
       case "shared-cache-error": {
@@ -212,6 +213,14 @@ function logResolverEvents(app: FastifyInstance, deps: Deps): void {
         if (now - lastSharedErrorAt >= SHARED_CACHE_ERROR_LOG_INTERVAL_MS) {
           lastSharedErrorAt = now;
           app.log.warn({ err: event.error }, "Redis tenant cache unavailable; using memory and the database");
+        }
+        break;
+      }
+      case "change-feed-error": {
+        const now = Date.now();
+        if (now - lastFeedErrorAt >= SHARED_CACHE_ERROR_LOG_INTERVAL_MS) {
+          lastFeedErrorAt = now;
+          app.log.warn({ err: event.error }, "cannot read tenant changes from the database; retrying");
         }
         break;
       }

@@ -95,6 +95,7 @@ export const EnvSchema = z.object({
   STORE_BUDGET_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   TENANT_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   TENANT_CACHE_MAX_ENTRIES: z.coerce.number().int().min(10).default(100_000),
+  TENANT_CHANGE_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
 
   FALLBACK_ASSISTANT_ID: optionalString,
   FALLBACK_MESSAGE: z
@@ -145,7 +146,12 @@ export interface Config {
   readonly toolCallBudgetMs: number;
   /** Whole-webhook budget for messages we store (reports, status updates). */
   readonly storeBudgetMs: number;
-  readonly tenantCache: { readonly ttlSeconds: number; readonly maxEntries: number };
+  readonly tenantCache: {
+    readonly ttlSeconds: number;
+    readonly maxEntries: number;
+    /** Without Redis: how often each process reads other processes' tenant changes. */
+    readonly changePollMs: number;
+  };
   readonly fallback: { readonly assistantId: string | undefined; readonly message: string };
   /** Used for tenants whose document does not choose a model or voice. */
   readonly defaults: { readonly model: Model; readonly voice: Voice };
@@ -252,7 +258,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     assistantRequestBudgetMs: e.ASSISTANT_REQUEST_BUDGET_MS,
     toolCallBudgetMs: e.TOOL_CALL_BUDGET_MS,
     storeBudgetMs: e.STORE_BUDGET_MS,
-    tenantCache: { ttlSeconds: e.TENANT_CACHE_TTL_SECONDS, maxEntries: e.TENANT_CACHE_MAX_ENTRIES },
+    tenantCache: {
+      ttlSeconds: e.TENANT_CACHE_TTL_SECONDS,
+      maxEntries: e.TENANT_CACHE_MAX_ENTRIES,
+      changePollMs: e.TENANT_CHANGE_POLL_MS,
+    },
     fallback: { assistantId: e.FALLBACK_ASSISTANT_ID, message: e.FALLBACK_MESSAGE },
     defaults: { model: { provider: "openai", model: e.DEFAULT_MODEL }, voice },
     runWorkers: e.RUN_WORKERS,

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import type * as Ioredis from "ioredis";
 import type { Redis } from "ioredis";
@@ -14,6 +15,7 @@ import { createJobQueue } from "./jobs/create-job-queue.js";
 import type { JobQueue } from "./jobs/queue.js";
 import { createRedisTenantCache } from "./tenants/redis-tenant-cache.js";
 import { createTenantResolver, type ResolverEvent, type TenantResolver } from "./tenants/resolve-tenant.js";
+import { createTenantChangeFeed } from "./tenants/tenant-change-feed.js";
 import { createTenantRepo, type TenantRepo } from "./tenants/tenant-repo.js";
 import { createToolRegistry, type ToolRegistry } from "./tools/registry.js";
 import { ALL_TOOLS } from "./tools/all-tools.js";
@@ -87,7 +89,9 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
   });
   const resolverEvents = createEventRelay<ResolverEvent>();
   const registry = createToolRegistry(ALL_TOOLS);
-  const tenants = createTenantRepo(handle.db);
+  // Names this process in the tenant changes it writes (its own change feed skips them).
+  const origin = randomUUID();
+  const tenants = createTenantRepo(handle.db, { origin });
   const metrics = createMetrics({
     isKnownTool: (name) => registry.has(name),
     tenantCacheEntries: () => resolver.size,
@@ -113,6 +117,18 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
       redis === undefined
         ? undefined
         : createRedisTenantCache({ redis, keyPrefix: config.redisKeyPrefix, ttlSeconds: config.tenantCache.ttlSeconds }),
+    // With Redis, changes travel by pub/sub; without it, every process reads them from the
+    // database (other workers, other instances, the CLI).
+    changes:
+      redis === undefined
+        ? createTenantChangeFeed({
+            db: handle.db,
+            origin,
+            clock,
+            pollIntervalMs: config.tenantCache.changePollMs,
+            onError: (error) => resolverEvents.emit({ type: "change-feed-error", error }),
+          })
+        : undefined,
     onEvent: (event) => resolverEvents.emit(event),
   });
   resolver.start();

@@ -178,7 +178,7 @@ export function createTenantAdmin(deps: TenantAdminDeps): TenantAdmin {
     },
 
     async deleteTenant(id) {
-      if (!(await deps.tenants.delete(id))) throw notFound(id);
+      if (!(await deps.tenants.delete(id, nowIso()))) throw notFound(id);
       await publish(id);
     },
 

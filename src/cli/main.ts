@@ -250,7 +250,7 @@ async function tenantsCommand(
         io.err("usage: frontdesk tenants delete ID");
         return 1;
       }
-      const deleted = await repo.delete(id);
+      const deleted = await repo.delete(id, new Date().toISOString());
       if (deleted) await notify([id]);
       io.out(deleted ? `deleted ${id}` : `no tenant "${id}"`);
       return deleted ? 0 : 1;

@@ -8,6 +8,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "
 export interface Database {
   tenants: TenantsTable;
   phone_numbers: PhoneNumbersTable;
+  tenant_changes: TenantChangesTable;
   calls: CallsTable;
   call_status_events: CallStatusEventsTable;
   leads: LeadsTable;
@@ -29,6 +30,16 @@ export interface TenantsTable {
   version: ColumnType<number, number | undefined, number>;
   created_at: string;
   updated_at: string;
+}
+
+/** A committed tenant change, for processes that have no Redis to hear of it (tenant-change-feed). */
+export interface TenantChangesTable {
+  id: string;
+  /** The tenant changed, or "*" when one transaction changed too many to list. */
+  tenant_id: string;
+  /** The process that made the change (it has invalidated its own cache already). */
+  origin: string;
+  changed_at: string;
 }
 
 export interface PhoneNumbersTable {

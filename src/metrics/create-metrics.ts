@@ -106,7 +106,7 @@ export function createMetrics(options: CreateMetricsOptions): Metrics {
   });
   const cacheEvents = new Counter({
     name: "frontdesk_tenant_cache_events_total",
-    help: "Tenant cache trouble: shared-cache-error (Redis), refresh-error, stale-served (with reason).",
+    help: "Tenant cache trouble: shared-cache-error (Redis), change-feed-error (database change feed), refresh-error, stale-served (with reason).",
     labelNames: ["event", "reason"] as const,
     registers: [registry],
   });

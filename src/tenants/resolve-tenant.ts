@@ -1,6 +1,7 @@
 import { LRUCache } from "lru-cache";
 import type { Clock } from "../clock.js";
 import type { SharedRead, SharedTenantCache } from "./redis-tenant-cache.js";
+import type { TenantChangeSource } from "./tenant-change-feed.js";
 import type { Tenant } from "./tenant-document.js";
 import { normalizeE164 } from "./tenant-document.js";
 import { documentTextOf, type HeldTenant, type StoredTenant, type TenantRepo } from "./tenant-repo.js";
@@ -37,6 +38,7 @@ export interface ResolveOptions {
 
 export type ResolverEvent =
   | { type: "shared-cache-error"; error: unknown }
+  | { type: "change-feed-error"; error: unknown }
   | { type: "refresh-error"; key: string; error: unknown }
   | { type: "stale-served"; key: string; reason: "expired" | "deadline" | "store-error" };
 
@@ -58,7 +60,7 @@ export interface TenantResolver<TPrepared> {
   invalidateAll(): void;
   /** Invalidates locally and, with Redis, on every instance. */
   publishChange(tenantId: string): Promise<void>;
-  /** Starts listening for changes from other instances (no-op without Redis). */
+  /** Starts listening for changes from other processes (Redis pub/sub, or the database feed). */
   start(): void;
   stop(): void;
   readonly size: number;
@@ -68,6 +70,8 @@ export interface TenantResolverOptions<TPrepared> {
   repo: TenantRepo;
   /** Optional shared tier (Redis). Failures are reported and skipped, never fatal. */
   shared?: SharedTenantCache | undefined;
+  /** Another source of changes made by other processes (the database feed, without Redis). */
+  changes?: TenantChangeSource | undefined;
   /** Builds the per-tenant precomputed data once per tenant version. */
   prepare: (tenant: Tenant) => TPrepared;
   ttlSeconds: number;
@@ -139,7 +143,7 @@ export function createTenantResolver<TPrepared>(
   const inFlight = new Map<string, Promise<Refreshed<TPrepared>>>();
   // Bumped by every invalidation; a refresh compares it before and after its read.
   let generation = 0;
-  let unsubscribe: (() => void) | undefined;
+  let unsubscribes: (() => void)[] | undefined;
 
   function toResolved(stored: StoredTenant): ResolvedTenant<TPrepared> {
     const existing = tenants.get(stored.tenant.id);
@@ -315,16 +319,14 @@ export function createTenantResolver<TPrepared>(
     },
 
     start() {
-      if (options.shared === undefined || unsubscribe !== undefined) return;
-      unsubscribe = options.shared.subscribe(
-        (tenantId) => invalidate(tenantId),
-        invalidateAll,
-      );
+      if (unsubscribes !== undefined) return;
+      const sources = [options.shared, options.changes].filter((source) => source !== undefined);
+      unsubscribes = sources.map((source) => source.subscribe((tenantId) => invalidate(tenantId), invalidateAll));
     },
 
     stop() {
-      unsubscribe?.();
-      unsubscribe = undefined;
+      for (const unsubscribe of unsubscribes ?? []) unsubscribe();
+      unsubscribes = undefined;
     },
 
     get size() {

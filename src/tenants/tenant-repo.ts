@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import { prepareQuery } from "../db/prepared-query.js";
 import { AppError } from "../errors.js";
@@ -59,7 +60,7 @@ export interface TenantRepo {
     options?: { expectedVersion?: number | undefined },
   ): Promise<UpdateTenantResult>;
   list(options: { limit: number; after?: string | undefined }): Promise<TenantSummary[]>;
-  delete(id: string): Promise<boolean>;
+  delete(id: string, nowIso: string): Promise<boolean>;
   /** Cheap reachability probe for readiness checks. */
   ping(): Promise<void>;
 }
@@ -90,8 +91,30 @@ const tenantByNumber = prepareQuery((db, p: { e164: string }) =>
     .where("phone_numbers.number", "=", p.e164),
 );
 
-/** Tenant persistence over Kysely; identical on SQLite and PostgreSQL. */
-export function createTenantRepo(db: Kysely<Database>): TenantRepo {
+export interface TenantRepoOptions {
+  /** Names this process in the change rows it writes, so its own change feed skips them. */
+  origin?: string;
+}
+
+/** `tenant_changes.tenant_id` of a change too large to list tenant by tenant (a bulk import). */
+export const ALL_TENANTS_CHANGED = "*";
+// Past this many tenants in one transaction, readers reload everything anyway.
+const MAX_LISTED_CHANGES = 50;
+
+/**
+ * Tenant persistence over Kysely; identical on SQLite and PostgreSQL. Every write also records
+ * the change in `tenant_changes`, in the same transaction (tenant-change-feed.ts reads them).
+ */
+export function createTenantRepo(db: Kysely<Database>, options: TenantRepoOptions = {}): TenantRepo {
+  const origin = options.origin ?? randomUUID();
+  const recordChanges = async (trx: Transaction<Database>, tenantIds: readonly string[], nowIso: string) => {
+    if (tenantIds.length === 0) return;
+    const listed = tenantIds.length > MAX_LISTED_CHANGES ? [ALL_TENANTS_CHANGED] : tenantIds;
+    await trx
+      .insertInto("tenant_changes")
+      .values(listed.map((tenantId) => ({ id: randomUUID(), tenant_id: tenantId, origin, changed_at: nowIso })))
+      .execute();
+  };
   return {
     async findById(id, held) {
       const row = await tenantById.executeTakeFirst(db, { id });
@@ -164,6 +187,7 @@ export function createTenantRepo(db: Kysely<Database>): TenantRepo {
               .execute();
           }
         }
+        await recordChanges(trx, tenants.map((tenant) => tenant.id), nowIso);
         return { created, updated };
       });
     },
@@ -191,6 +215,7 @@ export function createTenantRepo(db: Kysely<Database>): TenantRepo {
           }
           await assertNumbersFree(trx, tenant);
           await replaceNumbers(trx, tenant, nowIso);
+          await recordChanges(trx, [tenant.id], nowIso);
           return { tenant, version: 1, updatedAt: nowIso };
         });
       } catch (error) {
@@ -229,6 +254,7 @@ export function createTenantRepo(db: Kysely<Database>): TenantRepo {
             return { status: "version-mismatch", currentVersion: undefined };
           }
           await replaceNumbers(trx, tenant, nowIso);
+          await recordChanges(trx, [tenant.id], nowIso);
           return {
             status: "updated",
             stored: { tenant, version: existing.version + 1, updatedAt: nowIso },
@@ -264,9 +290,13 @@ export function createTenantRepo(db: Kysely<Database>): TenantRepo {
       }));
     },
 
-    async delete(id) {
-      const result = await db.deleteFrom("tenants").where("id", "=", id).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+    async delete(id, nowIso) {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx.deleteFrom("tenants").where("id", "=", id).executeTakeFirst();
+        const deleted = Number(result.numDeletedRows) > 0;
+        if (deleted) await recordChanges(trx, [id], nowIso);
+        return deleted;
+      });
     },
 
     async ping() {

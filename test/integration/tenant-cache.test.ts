@@ -2,6 +2,7 @@ import { createServer } from "node:net";
 import type { Vapi } from "@vapi-ai/server-sdk";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTenantRepo } from "../../src/tenants/tenant-repo.js";
 import { buildTenant, createTenant, uniqueNumber } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/start-server.js";
 import {
@@ -86,7 +87,7 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
     await server.deps.tenants.upsertMany([tenant], at);
     const number = tenant.phoneNumbers[0]?.number;
     expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
-    await server.deps.tenants.delete(tenant.id);
+    await server.deps.tenants.delete(tenant.id, at);
     await server.deps.tenants.upsertMany([{ ...tenant, name: "Created Again" }], at);
     await server.deps.resolver.publishChange(tenant.id);
     expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe("Created Again");
@@ -105,6 +106,65 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(503);
     expect(((await ready.json()) as { dependencies: Record<string, { ok: boolean }> }).dependencies.redis?.ok).toBe(false);
+  });
+
+  describe("without Redis, two processes on one database", () => {
+    const env = { TENANT_CHANGE_POLL_MS: "100" };
+    async function untilName(server: TestServer, number: string | undefined, name: string | undefined) {
+      const deadline = Date.now() + 2000;
+      let seen: unknown;
+      while (Date.now() < deadline) {
+        const body = await askAssistant(server, number);
+        seen = body.assistant?.metadata?.tenantName;
+        if (seen === name) return seen;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      return seen;
+    }
+
+    it("hears of another process's edit and deletion through the database", async () => {
+      const first = await startTestServer({ store, env });
+      servers.push(first);
+      const second = await startTestServer({ store, env, database: first.database });
+      servers.push(second);
+      const tenant = await createTenant(first.deps);
+      const number = tenant.phoneNumbers[0]?.number;
+      expect((await askAssistant(second, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
+      expect((await askAssistant(second, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
+      expect(canonicalLines(second).at(-1)?.cacheTier).toBe("memory");
+
+      // The first process edits the tenant as the admin API does; the second only reads.
+      const edited = await first.deps.tenants.update({ ...tenant, name: "Edited On Worker One" }, new Date().toISOString());
+      expect(edited.status).toBe("updated");
+      await first.deps.resolver.publishChange(tenant.id);
+      expect(await untilName(second, number, "Edited On Worker One")).toBe("Edited On Worker One");
+
+      expect(await first.deps.tenants.delete(tenant.id, new Date().toISOString())).toBe(true);
+      await first.deps.resolver.publishChange(tenant.id);
+      expect(await untilName(second, number, undefined)).toBeUndefined();
+      expect((await askAssistant(second, number)).error).toBeDefined();
+    });
+
+    it("reloads everything after a bulk import made elsewhere (the CLI)", async () => {
+      const server = await startTestServer({ store, env });
+      servers.push(server);
+      const tenants = Array.from({ length: 60 }, () => buildTenant());
+      await server.deps.tenants.upsertMany(tenants, new Date().toISOString());
+      const number = tenants[59]?.phoneNumbers[0]?.number;
+      expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe(tenants[59]?.name);
+
+      // Another process (its own repo, so its own origin) imports 60 changed tenants at once.
+      const cli = createTenantRepo(server.deps.db);
+      await cli.upsertMany(
+        tenants.map((tenant) => ({ ...tenant, name: `${tenant.name} (imported)` })),
+        new Date().toISOString(),
+      );
+      expect(await untilName(server, number, `${tenants[59]?.name ?? ""} (imported)`)).toBe(
+        `${tenants[59]?.name ?? ""} (imported)`,
+      );
+      const rows = await server.deps.db.selectFrom("tenant_changes").select(["tenant_id"]).execute();
+      expect(rows.map((row) => row.tenant_id)).toContain("*");
+    });
   });
 
   describe.runIf(redisUp)("with Redis shared by two instances", () => {

@@ -5,6 +5,7 @@ import * as tools from "./003-tools.js";
 import * as callerIndexes from "./004-caller-indexes.js";
 import * as jobs from "./005-jobs.js";
 import * as recordIndexes from "./006-record-indexes.js";
+import * as tenantChanges from "./007-tenant-changes.js";
 
 /** Every migration, keyed by a name that sorts in the order they must run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "004-caller-indexes": callerIndexes,
   "005-jobs": jobs,
   "006-record-indexes": recordIndexes,
+  "007-tenant-changes": tenantChanges,
 };

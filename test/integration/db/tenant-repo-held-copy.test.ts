@@ -45,7 +45,7 @@ describe.each(stores)("tenant lookups given the copy a cache holds, on %s", (sto
     const held = () => first;
 
     // The same id deleted and created again at the same moment: version 1 again.
-    await repo.delete(tenant.id);
+    await repo.delete(tenant.id, "2026-01-01T00:00:00.000Z");
     await repo.upsertMany([{ ...tenant, name: "Created Again" }], "2026-01-01T00:00:00.000Z");
     const again = await repo.findById(tenant.id, held);
     expect(again).not.toBe(first);
