@@ -95,6 +95,7 @@ export const EnvSchema = z.object({
   STORE_BUDGET_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   TENANT_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   TENANT_CACHE_MAX_ENTRIES: z.coerce.number().int().min(10).default(100_000),
+  TENANT_CACHE_MAX_MB: z.coerce.number().min(1).max(65_536).default(64),
   TENANT_CHANGE_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
 
   FALLBACK_ASSISTANT_ID: optionalString,
@@ -149,6 +150,8 @@ export interface Config {
   readonly tenantCache: {
     readonly ttlSeconds: number;
     readonly maxEntries: number;
+    /** Estimated heap the cached tenants may take, in bytes. */
+    readonly maxBytes: number;
     /** Without Redis: how often each process reads other processes' tenant changes. */
     readonly changePollMs: number;
   };
@@ -261,6 +264,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     tenantCache: {
       ttlSeconds: e.TENANT_CACHE_TTL_SECONDS,
       maxEntries: e.TENANT_CACHE_MAX_ENTRIES,
+      maxBytes: Math.round(e.TENANT_CACHE_MAX_MB * 1024 * 1024),
       changePollMs: e.TENANT_CHANGE_POLL_MS,
     },
     fallback: { assistantId: e.FALLBACK_ASSISTANT_ID, message: e.FALLBACK_MESSAGE },

@@ -76,6 +76,14 @@ export interface TenantResolverOptions<TPrepared> {
   prepare: (tenant: Tenant) => TPrepared;
   ttlSeconds: number;
   maxEntries: number;
+  /**
+   * Bounds the memory the cached tenants take, as estimated by `weigh`. A tenant counts once per
+   * cached key, so a tenant reached by several numbers counts more than it takes: the bound is an
+   * upper one.
+   */
+  maxBytes?: number | undefined;
+  /** About how many bytes of heap one tenant and its prepared data hold. */
+  weigh?: ((stored: StoredTenant, prepared: TPrepared) => number) | undefined;
   clock: Clock;
   onEvent?: (event: ResolverEvent) => void;
 }
@@ -83,12 +91,16 @@ export interface TenantResolverOptions<TPrepared> {
 // Unknown numbers are cached too (spam and misconfigured numbers call repeatedly), but briefly,
 // so a freshly attached number works within seconds even if an invalidation was missed.
 const NEGATIVE_TTL_MS = 5_000;
+// What one key costs besides its tenant (the key string, the entry, the LRU's slots).
+const KEY_BYTES = 300;
 
 interface CachedTenant<TPrepared> {
   /** The copy the repo read, kept so that reading the same document again skips parsing it. */
   stored: StoredTenant;
   resolved: ResolvedTenant<TPrepared>;
   keys: Set<string>;
+  /** `weigh`'s estimate for this copy (0 without a byte bound). */
+  bytes: number;
 }
 
 interface Entry<TPrepared> {
@@ -131,8 +143,16 @@ export function createTenantResolver<TPrepared>(
     if (cached === undefined || !cached.keys.delete(key) || cached.keys.size > 0) return;
     tenants.delete(id);
   };
+  const weigh = options.maxBytes === undefined ? undefined : options.weigh;
   const cache = new LRUCache<string, Entry<TPrepared>>({
     max: options.maxEntries,
+    ...(options.maxBytes === undefined
+      ? {}
+      : {
+          maxSize: options.maxBytes,
+          sizeCalculation: (entry: Entry<TPrepared>) =>
+            KEY_BYTES + (entry.resolved === undefined ? 0 : (tenants.get(entry.resolved.tenant.id)?.bytes ?? 0)),
+        }),
     dispose: (entry, key, reason) => {
       // A replaced entry keeps its key (store() moves it if the tenant changed).
       if (reason !== "set") forget(key, entry);
@@ -149,10 +169,12 @@ export function createTenantResolver<TPrepared>(
     const existing = tenants.get(stored.tenant.id);
     if (existing !== undefined && sameCopy(existing.stored, stored)) return existing.resolved;
     const resolved = { tenant: stored.tenant, version: stored.version, prepared: options.prepare(stored.tenant) };
-    if (existing === undefined) tenants.set(stored.tenant.id, { stored, resolved, keys: new Set() });
+    const bytes = weigh === undefined ? 0 : Math.max(0, Math.round(weigh(stored, resolved.prepared)));
+    if (existing === undefined) tenants.set(stored.tenant.id, { stored, resolved, keys: new Set(), bytes });
     else {
       existing.stored = stored;
       existing.resolved = resolved;
+      existing.bytes = bytes;
     }
     return resolved;
   }

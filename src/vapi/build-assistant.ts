@@ -32,6 +32,11 @@ export class PreparedAssistant {
     this.#contextEnd = contextEnd;
   }
 
+  /** Characters of the template (one byte each in V8's heap when it is ASCII, two otherwise). */
+  get textLength(): number {
+    return this.#json.length;
+  }
+
   /** The answer with this call's context; the template is left as it is. */
   render(callContext: string): PreSerialized<Vapi.ServerMessageResponseAssistantRequest> {
     return new PreSerialized(this.#splice(escapeForJson(callContext)));

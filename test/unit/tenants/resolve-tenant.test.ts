@@ -67,6 +67,42 @@ describe("tenant resolver", () => {
     expect(resolver.findFresh({ number: "+61255500001" })).toBeUndefined();
   });
 
+  it("keeps the cached tenants within the byte bound, dropping the least recently used", async () => {
+    const owners = new Map<string, StoredTenant>();
+    const repo = {
+      findByNumber: (e164: string) => Promise.resolve(owners.get(e164)),
+      findByVapiPhoneNumberId: () => Promise.resolve(undefined),
+      findById: () => Promise.resolve(undefined),
+    } as unknown as TenantRepo;
+    const prepared: string[] = [];
+    const resolver = createTenantResolver<string>({
+      repo,
+      prepare: (tenant: Tenant) => {
+        prepared.push(tenant.id);
+        return tenant.id;
+      },
+      ttlSeconds: 300,
+      maxEntries: 1000,
+      // Each tenant weighs 10,000 bytes (+300 for its key): three fit, a fourth does not.
+      maxBytes: 35_000,
+      weigh: () => 10_000,
+      clock: { now: () => 0 },
+    });
+    const tenants = Array.from({ length: 5 }, () => buildTenant());
+    tenants.forEach((tenant, index) =>
+      owners.set(`+6125550000${index}`, { tenant, version: 1, updatedAt: "2026-12-06T00:00:00Z" }),
+    );
+    for (const index of [0, 1, 2]) await resolver.resolve({ number: `+6125550000${index}` });
+    expect(resolver.size).toBe(3);
+    await resolver.resolve({ number: "+61255500000" }); // 0 is now the most recently used
+    await resolver.resolve({ number: "+61255500003" }); // evicts 1, the least recently used
+    expect(resolver.size).toBe(3);
+    expect(resolver.findFresh({ number: "+61255500000" })?.tenant.id).toBe(tenants[0]?.id);
+    expect(resolver.findFresh({ number: "+61255500001" })).toBeUndefined();
+    await resolver.resolve({ number: "+61255500001" });
+    expect(prepared).toEqual([tenants[0]?.id, tenants[1]?.id, tenants[2]?.id, tenants[3]?.id, tenants[1]?.id]);
+  });
+
   it("does not keep a read that an invalidation overtook, and does not share it with later callers", async () => {
     const { resolver, own, gate } = setUpGated();
     const tenant = buildTenant({ name: "Before The Edit" });
