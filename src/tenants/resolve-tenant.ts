@@ -136,8 +136,13 @@ export function createTenantResolver<TPrepared>(
   // object instead of rebuilding it) and the keys that point at it. Dropped with its last key,
   // so it holds no more tenants than the key cache does.
   const tenants = new Map<string, CachedTenant<TPrepared>>();
+  // The keys of negative entries, so an invalidation drops them without walking the whole cache.
+  const negativeKeys = new Set<string>();
   const forget = (key: string, entry: Entry<TPrepared>) => {
-    if (entry.resolved === undefined) return;
+    if (entry.resolved === undefined) {
+      negativeKeys.delete(key);
+      return;
+    }
     const id = entry.resolved.tenant.id;
     const cached = tenants.get(id);
     if (cached === undefined || !cached.keys.delete(key) || cached.keys.size > 0) return;
@@ -191,6 +196,8 @@ export function createTenantResolver<TPrepared>(
     }
     if (entry.resolved !== undefined) tenants.get(entry.resolved.tenant.id)?.keys.add(key);
     cache.set(key, entry);
+    if (entry.resolved === undefined) negativeKeys.add(key);
+    else negativeKeys.delete(key);
     return entry;
   }
 
@@ -283,13 +290,11 @@ export function createTenantResolver<TPrepared>(
     generation += 1;
     inFlight.clear();
     for (const key of tenants.get(tenantId)?.keys ?? []) {
-      const entry = cache.get(key);
+      const entry = cache.peek(key);
       if (entry !== undefined) entry.outdated = true;
     }
     // Negative entries might now be this tenant's numbers.
-    for (const [key, entry] of cache.entries()) {
-      if (entry.resolved === undefined) cache.delete(key);
-    }
+    for (const key of [...negativeKeys]) cache.delete(key);
   }
 
   function invalidateAll(): void {
