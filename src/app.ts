@@ -200,30 +200,25 @@ function socketIdleTimeoutMs(config: Config): number {
   );
 }
 
-// During a Redis outage every lookup would report the same failure: log it at most every 10 s.
+// During a Redis (or database) outage every lookup or poll would report the same failure: log it
+// at most every 10 s.
 const SHARED_CACHE_ERROR_LOG_INTERVAL_MS = 10_000;
 
 function logResolverEvents(app: FastifyInstance, deps: Deps): void {
-  let lastSharedErrorAt = 0;
-  let lastFeedErrorAt = 0;
+  const sharedCacheDown = throttled(SHARED_CACHE_ERROR_LOG_INTERVAL_MS);
+  const changeFeedDown = throttled(SHARED_CACHE_ERROR_LOG_INTERVAL_MS);
   const off = deps.resolverEvents.on((event) => {
     switch (event.type) {
-      case "shared-cache-error": {
-        const now = Date.now();
-        if (now - lastSharedErrorAt >= SHARED_CACHE_ERROR_LOG_INTERVAL_MS) {
-          lastSharedErrorAt = now;
-          app.log.warn({ err: event.error }, "Redis tenant cache unavailable; using memory and the database");
-        }
+      case "shared-cache-error":
+        sharedCacheDown(() =>
+          app.log.warn({ err: event.error }, "Redis tenant cache unavailable; using memory and the database"),
+        );
         break;
-      }
-      case "change-feed-error": {
-        const now = Date.now();
-        if (now - lastFeedErrorAt >= SHARED_CACHE_ERROR_LOG_INTERVAL_MS) {
-          lastFeedErrorAt = now;
-          app.log.warn({ err: event.error }, "cannot read tenant changes from the database; retrying");
-        }
+      case "change-feed-error":
+        changeFeedDown(() =>
+          app.log.warn({ err: event.error }, "cannot read tenant changes from the database; retrying"),
+        );
         break;
-      }
       case "refresh-error":
         app.log.warn({ err: event.error, key: event.key }, "tenant refresh failed");
         break;
@@ -233,6 +228,17 @@ function logResolverEvents(app: FastifyInstance, deps: Deps): void {
     }
   });
   app.addHook("onClose", async () => off());
+}
+
+/** Runs what it is given at most once per interval; the rest is dropped. */
+function throttled(intervalMs: number): (run: () => void) => void {
+  let lastRunAt = 0;
+  return (run) => {
+    const now = Date.now();
+    if (now - lastRunAt < intervalMs) return;
+    lastRunAt = now;
+    run();
+  };
 }
 
 // pino's Logger carries generics Fastify's instance type does not track; the runtime object is

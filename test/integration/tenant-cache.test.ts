@@ -27,6 +27,18 @@ async function askAssistant(server: TestServer, number: string | undefined, vapi
   return (await response.json()) as Vapi.ServerMessageResponseAssistantRequest;
 }
 
+/** Asks until the assistant carries `name` (undefined: no assistant) or `withinMs` pass; returns the last seen. */
+async function untilName(server: TestServer, number: string | undefined, name: string | undefined, withinMs = 2000) {
+  const deadline = Date.now() + withinMs;
+  let seen: unknown;
+  while (Date.now() < deadline) {
+    seen = (await askAssistant(server, number)).assistant?.metadata?.tenantName;
+    if (seen === name) return seen;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return seen;
+}
+
 /** A TCP port with nothing listening on it (bound, then released). */
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -108,25 +120,20 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
     expect(((await ready.json()) as { dependencies: Record<string, { ok: boolean }> }).dependencies.redis?.ok).toBe(false);
   });
 
+  /** Two servers on one database, as two workers or two instances are. */
+  async function startTwo(env: Record<string, string>): Promise<[TestServer, TestServer]> {
+    const first = await startTestServer({ store, env });
+    servers.push(first);
+    const second = await startTestServer({ store, env, database: first.database });
+    servers.push(second);
+    return [first, second];
+  }
+
   describe("without Redis, two processes on one database", () => {
     const env = { TENANT_CHANGE_POLL_MS: "100" };
-    async function untilName(server: TestServer, number: string | undefined, name: string | undefined) {
-      const deadline = Date.now() + 2000;
-      let seen: unknown;
-      while (Date.now() < deadline) {
-        const body = await askAssistant(server, number);
-        seen = body.assistant?.metadata?.tenantName;
-        if (seen === name) return seen;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      return seen;
-    }
 
     it("hears of another process's edit and deletion through the database", async () => {
-      const first = await startTestServer({ store, env });
-      servers.push(first);
-      const second = await startTestServer({ store, env, database: first.database });
-      servers.push(second);
+      const [first, second] = await startTwo(env);
       const tenant = await createTenant(first.deps);
       const number = tenant.phoneNumbers[0]?.number;
       expect((await askAssistant(second, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
@@ -170,11 +177,7 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
   describe.runIf(redisUp)("with Redis shared by two instances", () => {
     it("drops the other instance's copy within a second of a change", async () => {
       const prefix = uniqueRedisPrefix();
-      const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix };
-      const first = await startTestServer({ store, env });
-      servers.push(first);
-      const second = await startTestServer({ store, env, database: first.database });
-      servers.push(second);
+      const [first, second] = await startTwo({ REDIS_URL, REDIS_KEY_PREFIX: prefix });
       const tenant = await createTenant(first.deps);
       const number = tenant.phoneNumbers[0]?.number;
 
@@ -190,14 +193,7 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
       await first.deps.tenants.upsertMany([{ ...tenant, name: "Changed Elsewhere" }], new Date().toISOString());
       await first.deps.resolver.publishChange(tenant.id);
 
-      const deadline = Date.now() + 1000;
-      let seen: unknown;
-      while (Date.now() < deadline) {
-        seen = (await askAssistant(second, number)).assistant?.metadata?.tenantName;
-        if (seen === "Changed Elsewhere") break;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      expect(seen).toBe("Changed Elsewhere");
+      expect(await untilName(second, number, "Changed Elsewhere", 1000)).toBe("Changed Elsewhere");
     });
   });
 });

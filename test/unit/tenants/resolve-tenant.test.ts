@@ -4,11 +4,19 @@ import type { Tenant } from "../../../src/tenants/tenant-document.js";
 import type { StoredTenant, TenantRepo } from "../../../src/tenants/tenant-repo.js";
 import { buildTenant } from "../../helpers/factories.js";
 
-/** A repo over an in-memory map of number → tenant, and a count of prepared tenants. */
-function setUp(maxEntries: number) {
+/**
+ * A repo over an in-memory map of number → tenant, and a count of prepared tenants. A read takes
+ * its copy when it starts; `gate()` holds reads open until the returned function is called.
+ */
+function setUp(maxEntries: number, bound: { maxBytes?: number; weigh?: () => number } = {}) {
   const owners = new Map<string, StoredTenant>();
+  let held: Promise<void> | undefined;
   const repo = {
-    findByNumber: (e164: string) => Promise.resolve(owners.get(e164)),
+    findByNumber: async (e164: string) => {
+      const seen = owners.get(e164);
+      await held;
+      return seen;
+    },
     findByVapiPhoneNumberId: () => Promise.resolve(undefined),
     findById: () => Promise.resolve(undefined),
   } as unknown as TenantRepo;
@@ -21,11 +29,22 @@ function setUp(maxEntries: number) {
     },
     ttlSeconds: 300,
     maxEntries,
+    ...bound,
     clock: { now: () => 0 },
   });
   const own = (number: string, tenant: Tenant, version = 1) =>
-    owners.set(number, { tenant, version, updatedAt: "2026-12-06T00:00:00Z" });
-  return { resolver, prepared, own };
+    owners.set(number, { tenant, version, updatedAt: `2026-12-06T00:00:0${version}Z` });
+  const gate = () => {
+    let release = () => undefined as void;
+    held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return () => {
+      held = undefined;
+      release();
+    };
+  };
+  return { resolver, prepared, own, gate };
 }
 
 describe("tenant resolver", () => {
@@ -68,30 +87,10 @@ describe("tenant resolver", () => {
   });
 
   it("keeps the cached tenants within the byte bound, dropping the least recently used", async () => {
-    const owners = new Map<string, StoredTenant>();
-    const repo = {
-      findByNumber: (e164: string) => Promise.resolve(owners.get(e164)),
-      findByVapiPhoneNumberId: () => Promise.resolve(undefined),
-      findById: () => Promise.resolve(undefined),
-    } as unknown as TenantRepo;
-    const prepared: string[] = [];
-    const resolver = createTenantResolver<string>({
-      repo,
-      prepare: (tenant: Tenant) => {
-        prepared.push(tenant.id);
-        return tenant.id;
-      },
-      ttlSeconds: 300,
-      maxEntries: 1000,
-      // Each tenant weighs 10,000 bytes (+300 for its key): three fit, a fourth does not.
-      maxBytes: 35_000,
-      weigh: () => 10_000,
-      clock: { now: () => 0 },
-    });
+    // Each tenant weighs 10,000 bytes (+300 for its key): three fit, a fourth does not.
+    const { resolver, prepared, own } = setUp(1000, { maxBytes: 35_000, weigh: () => 10_000 });
     const tenants = Array.from({ length: 5 }, () => buildTenant());
-    tenants.forEach((tenant, index) =>
-      owners.set(`+6125550000${index}`, { tenant, version: 1, updatedAt: "2026-12-06T00:00:00Z" }),
-    );
+    tenants.forEach((tenant, index) => own(`+6125550000${index}`, tenant));
     for (const index of [0, 1, 2]) await resolver.resolve({ number: `+6125550000${index}` });
     expect(resolver.size).toBe(3);
     await resolver.resolve({ number: "+61255500000" }); // 0 is now the most recently used
@@ -104,7 +103,7 @@ describe("tenant resolver", () => {
   });
 
   it("does not keep a read that an invalidation overtook, and does not share it with later callers", async () => {
-    const { resolver, own, gate } = setUpGated();
+    const { resolver, own, gate } = setUp(100);
     const tenant = buildTenant({ name: "Before The Edit" });
     own("+61255500001", tenant, 1);
     const release = gate();
@@ -119,7 +118,7 @@ describe("tenant resolver", () => {
   });
 
   it("stores a read overtaken by an invalidation as outdated, so the next call reads again", async () => {
-    const { resolver, own, gate } = setUpGated();
+    const { resolver, own, gate } = setUp(100);
     const tenant = buildTenant({ name: "Before The Edit" });
     own("+61255500001", tenant, 1);
     const release = gate();
@@ -132,38 +131,3 @@ describe("tenant resolver", () => {
     expect((await resolver.resolve({ number: "+61255500001" })).resolved?.tenant.name).toBe("After The Edit");
   });
 });
-
-/** Like setUp, but a read takes its copy when it starts and can be held open before it returns. */
-function setUpGated() {
-  const owners = new Map<string, StoredTenant>();
-  let held: Promise<void> | undefined;
-  const repo = {
-    findByNumber: async (e164: string) => {
-      const seen = owners.get(e164);
-      await held;
-      return seen;
-    },
-    findByVapiPhoneNumberId: () => Promise.resolve(undefined),
-    findById: () => Promise.resolve(undefined),
-  } as unknown as TenantRepo;
-  const resolver = createTenantResolver<string>({
-    repo,
-    prepare: (tenant: Tenant) => tenant.id,
-    ttlSeconds: 300,
-    maxEntries: 100,
-    clock: { now: () => 0 },
-  });
-  const own = (number: string, tenant: Tenant, version: number) =>
-    owners.set(number, { tenant, version, updatedAt: `2026-12-06T00:00:0${version}Z` });
-  const gate = () => {
-    let release = () => undefined as void;
-    held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    return () => {
-      held = undefined;
-      release();
-    };
-  };
-  return { resolver, own, gate };
-}
