@@ -55,11 +55,15 @@ process.once("exit", () => {
 });
 
 /**
- * Spawns `node --import tsx <script>` (a path from the repository root) with only the given
+ * Spawns `node --import tsx <script> [args]` (a path from the repository root) with only the given
  * environment plus PATH and HOME; does not wait for anything.
  */
-export function spawnTsxProcess(script: string, env: Record<string, string>): TsxProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+export function spawnTsxProcess(
+  script: string,
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): TsxProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

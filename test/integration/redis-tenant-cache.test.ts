@@ -62,7 +62,11 @@ describe.runIf(redisUp)("Redis tenant cache", () => {
   });
 
   it("fills a missed entry and drops it when the tenant changes", async () => {
-    const cache = createRedisTenantCache({ redis: connect(), keyPrefix: uniqueRedisPrefix(), ttlSeconds: 60 });
+    const cache = createRedisTenantCache({
+      redis: connect(),
+      keyPrefix: uniqueRedisPrefix(),
+      ttlSeconds: 60,
+    });
     const tenant = buildTenant();
     const miss = await cache.get("num:+61255501001");
     expect(miss.stored).toBeUndefined();
@@ -87,14 +91,23 @@ describe.runIf(redisUp)("Redis tenant cache", () => {
     expect((await filler.get("num:+61255501002")).stored).toBeUndefined();
     // A miss after the change fills normally.
     const later = await filler.get("num:+61255501002");
-    expect(await filler.set("num:+61255501002", stored({ ...tenant, name: "Edited" }, 2), later)).toBe(true);
+    expect(
+      await filler.set("num:+61255501002", stored({ ...tenant, name: "Edited" }, 2), later),
+    ).toBe(true);
     expect((await editor.get("num:+61255501002")).stored?.tenant.name).toBe("Edited");
   });
 
   it("drops every key of a tenant with many numbers in one change", async () => {
-    const cache = createRedisTenantCache({ redis: connect(), keyPrefix: uniqueRedisPrefix(), ttlSeconds: 60 });
+    const cache = createRedisTenantCache({
+      redis: connect(),
+      keyPrefix: uniqueRedisPrefix(),
+      ttlSeconds: 60,
+    });
     const tenant = buildTenant();
-    const keys = Array.from({ length: 1_200 }, (_, index) => `num:+6125560${String(index).padStart(4, "0")}`);
+    const keys = Array.from(
+      { length: 1_200 },
+      (_, index) => `num:+6125560${String(index).padStart(4, "0")}`,
+    );
     for (const key of keys) await cache.set(key, stored(tenant, 1), await cache.get(key));
     expect((await cache.get(keys[1_199] ?? "")).stored?.tenant.id).toBe(tenant.id);
     await cache.publishChange(tenant.id);

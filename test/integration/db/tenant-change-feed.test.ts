@@ -5,7 +5,11 @@ import { migrateToLatest } from "../../../src/db/migrate.js";
 import { createTenantChangeFeed } from "../../../src/tenants/tenant-change-feed.js";
 import { createTenantRepo } from "../../../src/tenants/tenant-repo.js";
 import { buildTenant } from "../../helpers/factories.js";
-import { availableStores, createTestDatabase, type TestDatabase } from "../../helpers/test-database.js";
+import {
+  availableStores,
+  createTestDatabase,
+  type TestDatabase,
+} from "../../helpers/test-database.js";
 
 const stores = await availableStores();
 const POLL_MS = 20;
@@ -16,7 +20,8 @@ describe.each(stores)("tenant change feed on %s", (store) => {
 
   beforeAll(async () => {
     database = createTestDatabase(store);
-    const schema = database.postgresSchema === undefined ? {} : { postgresSchema: database.postgresSchema };
+    const schema =
+      database.postgresSchema === undefined ? {} : { postgresSchema: database.postgresSchema };
     handle = createDatabase({ url: database.url, ...schema });
     await migrateToLatest(handle, schema);
   });
@@ -92,7 +97,13 @@ describe.each(stores)("tenant change feed on %s", (store) => {
     const old = buildTenant();
     await theirs.upsertMany([old], new Date(now.ms - 2 * 60 * 60_000).toISOString());
     const count = async () =>
-      (await handle.db.selectFrom("tenant_changes").select("id").where("tenant_id", "=", old.id).execute()).length;
+      (
+        await handle.db
+          .selectFrom("tenant_changes")
+          .select("id")
+          .where("tenant_id", "=", old.id)
+          .execute()
+      ).length;
     const listener = listen(now);
     await settle();
     expect(await count()).toBe(1);
