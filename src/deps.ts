@@ -72,10 +72,6 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
           maxRetriesPerRequest: 1,
           connectTimeout: 2000,
           lazyConnect: false,
-          // Commands issued in one turn of the event loop (the tenant lookups of concurrent
-          // cold calls) go out in one socket write: on our VMs a write system call costs about
-          // as much as the lookup's own work.
-          enableAutoPipelining: true,
         });
   // Connection errors are reported by readiness checks; unhandled they would crash the process.
   redis?.on("error", () => undefined);
