@@ -1,4 +1,7 @@
 import {
+  MONTH_NAMES,
+  WEEKDAY_NAMES,
+  formatClockTime,
   formatIsoDate,
   fromLocalTime,
   pad,
@@ -7,31 +10,6 @@ import {
   type LocalParts,
 } from "./local-time.js";
 import type { Interval } from "./slots.js";
-
-// English names, as luxon prints them in an English locale (the assistant speaks English).
-const WEEKDAY_NAMES = [
-  "Monday",
-  "Tuesday",
-  "Wednesday",
-  "Thursday",
-  "Friday",
-  "Saturday",
-  "Sunday",
-] as const;
-const MONTH_NAMES = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-] as const;
 
 // An answer the assistant can read out: a week of days, a handful of times each.
 const MAX_DAYS_LISTED = 7;
@@ -43,9 +21,7 @@ const MAX_TIMES_PER_DAY = 8;
  */
 export function describeTime(epochMs: number, timezone: string, withSeason = false): string {
   const local = toLocalParts(timezone, epochMs);
-  const text = `${local.hour % 12 === 0 ? 12 : local.hour % 12}:${pad(local.minute, 2)} ${
-    local.hour < 12 ? "am" : "pm"
-  }`;
+  const text = formatClockTime(local);
   if (!withSeason) return text;
   return `${text} ${isInDst(timezone, local) ? "daylight time" : "standard time"}`;
 }

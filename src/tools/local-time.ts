@@ -28,6 +28,16 @@ export interface LocalParts {
   offsetMinutes: number;
 }
 
+/** A wall-clock time of day. */
+export interface TimeOfDay {
+  hour: number;
+  minute: number;
+  second?: number;
+  millisecond?: number;
+}
+
+const MIDNIGHT: TimeOfDay = { hour: 0, minute: 0 };
+
 /** A calendar date without a time or zone. */
 export interface CalendarDate {
   year: number;
@@ -115,6 +125,62 @@ export function fromLocalTime(
   return { epochMs: localTs - Math.min(o2, o3) * MINUTE_MS, offsetMinutes: Math.max(o2, o3) };
 }
 
+/**
+ * The instant of another wall-clock time on an instant's local date, as luxon's `set` computes
+ * it: the instant's own offset is the guess (a time in a DST gap moves forward).
+ */
+export function atLocalTimeOn(zone: string, epochMs: number, time: TimeOfDay): number {
+  const local = toLocalParts(zone, epochMs);
+  return fromLocalTime(
+    zone,
+    {
+      year: local.year,
+      month: local.month,
+      day: local.day,
+      hour: time.hour,
+      minute: time.minute,
+      second: time.second ?? 0,
+      millisecond: time.millisecond ?? 0,
+    },
+    local.offsetMinutes,
+  ).epochMs;
+}
+
+/** luxon's `startOf("day")`: the first instant of an instant's local date. */
+export function startOfLocalDay(zone: string, epochMs: number): number {
+  return atLocalTimeOn(zone, epochMs, MIDNIGHT);
+}
+
+/**
+ * luxon's `plus({ days })`: the same wall-clock reading `days` local dates later, resolved with
+ * the instant's own offset as the guess.
+ */
+export function plusLocalDays(zone: string, epochMs: number, days: number): number {
+  const local = toLocalParts(zone, epochMs);
+  return fromLocalTime(
+    zone,
+    {
+      year: local.year,
+      month: local.month,
+      day: local.day + days,
+      hour: local.hour,
+      minute: local.minute,
+      second: local.second,
+      millisecond: local.millisecond,
+    },
+    local.offsetMinutes,
+  ).epochMs;
+}
+
+/**
+ * luxon's `a.hasSame(b, "day")` for two instants in one zone: `b` lies between the start and
+ * the end of `a`'s local day (the end as luxon's `endOf`: a day later, its start, less 1 ms).
+ */
+export function isSameLocalDay(zone: string, epochMs: number, otherMs: number): boolean {
+  if (otherMs < startOfLocalDay(zone, epochMs)) return false;
+  return otherMs <= startOfLocalDay(zone, plusLocalDays(zone, epochMs, 1)) - 1;
+}
+
 /** The first instant of a local date (as luxon's `DateTime.fromISO(date, { zone })`). */
 export function startOfLocalDate(zone: string, date: CalendarDate): number {
   return fromLocalTime(zone, atMidnight(date), zoneOffsetMinutes(zone, Date.now())).epochMs;
@@ -166,6 +232,38 @@ export function daysBetween(from: CalendarDate, to: CalendarDate): number {
 export function weekdayOf(date: CalendarDate): number {
   const weekday = new Date(utcMillis(date.year, date.month, date.day, 0, 0, 0, 0)).getUTCDay();
   return weekday === 0 ? 7 : weekday;
+}
+
+// English names, as luxon prints them: its `toFormat` is en-US unless a locale is set, and the
+// assistant speaks English.
+export const WEEKDAY_NAMES = [
+  "Monday",
+  "Tuesday",
+  "Wednesday",
+  "Thursday",
+  "Friday",
+  "Saturday",
+  "Sunday",
+] as const;
+export const MONTH_NAMES = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const;
+
+/** "9:00 am", "12:30 pm": luxon's `h:mm a`, lower-cased. */
+export function formatClockTime(time: TimeOfDay): string {
+  const hour12 = time.hour % 12 === 0 ? 12 : time.hour % 12;
+  return `${hour12}:${pad(time.minute, 2)} ${time.hour < 12 ? "am" : "pm"}`;
 }
 
 export function pad(value: number, width: number): string {

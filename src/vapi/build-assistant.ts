@@ -1,7 +1,7 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import type { Model, Tenant, Voice } from "../tenants/tenant-document.js";
 import { buildStaticPrompt, defaultFirstMessage } from "../tenants/system-prompt.js";
-import type { ToolRegistry } from "../tools/registry.js";
+import type { ToolRegistry, ToolSpec } from "../tools/registry.js";
 import { toVapiParameters } from "./json-schema.js";
 import { PreSerialized } from "./router.js";
 
@@ -83,15 +83,7 @@ export function buildAssistant(
   options: AssistantBuildOptions,
   systemPrompt: string,
 ): Vapi.CreateAssistantDto {
-  const specs = options.registry.specsFor(tenant);
-  const tools: Vapi.OpenAiModelToolsItem[] = specs.map((spec) => ({
-    type: "function",
-    function: {
-      name: spec.name,
-      description: spec.description,
-      parameters: toVapiParameters(spec.parameters),
-    },
-  }));
+  const tools: Vapi.OpenAiModelToolsItem[] = options.registry.specsFor(tenant).map(toolItemFor);
   if (tenant.transfer !== undefined || tenant.escalation !== undefined) {
     // No fixed destinations: Vapi asks us with transfer-destination-request, so the choice
     // (emergency line vs. front desk) and the record of it stay on our side.
@@ -129,6 +121,27 @@ export function buildAssistant(
       : { server: { url: `${options.publicUrl}/vapi/webhook` } }),
   };
   return assistant;
+}
+
+// The registry keeps one spec per tool, so each tool's Vapi form is built once per process
+// rather than for every tenant an assistant is prepared for (cold lookups). Shared between
+// assistants, which only ever serialize it.
+const toolItems = new WeakMap<ToolSpec, Vapi.OpenAiModelToolsItem>();
+
+function toolItemFor(spec: ToolSpec): Vapi.OpenAiModelToolsItem {
+  let item = toolItems.get(spec);
+  if (item === undefined) {
+    item = {
+      type: "function",
+      function: {
+        name: spec.name,
+        description: spec.description,
+        parameters: toVapiParameters(spec.parameters),
+      },
+    };
+    toolItems.set(spec, item);
+  }
+  return item;
 }
 
 function toVapiVoice(voice: Voice): Vapi.CreateAssistantDtoVoice {

@@ -3,8 +3,13 @@ import { describe, expect, it } from "vitest";
 import {
   addDays,
   daysBetween,
+  atLocalTimeOn,
+  formatClockTime,
   fromLocalTime,
+  isSameLocalDay,
   parseIsoDate,
+  plusLocalDays,
+  startOfLocalDay,
   startOfLocalDate,
   startOfNextLocalDate,
   toLocalParts,
@@ -92,5 +97,52 @@ describe("calendar dates", () => {
     const day = { year: 2027, month: 4, day: 4 };
     expect(iso(startOfLocalDate(SYDNEY, day))).toBe("2027-04-03T13:00:00.000Z");
     expect(iso(startOfNextLocalDate(SYDNEY, day))).toBe("2027-04-04T14:00:00.000Z");
+  });
+});
+
+describe("luxon's DateTime steps on epoch numbers", () => {
+  // Chile (midnight gap), Sydney (02:00 gap and repeated hour) and Lord Howe (half-hour change).
+  const zones = ["America/Santiago", SYDNEY, LORD_HOWE, "America/Havana"];
+  const starts = [
+    Date.parse("2026-09-04T12:00:00Z"),
+    Date.parse("2026-10-02T12:00:00Z"),
+    Date.parse("2027-04-02T12:00:00Z"),
+    Date.parse("2026-03-06T12:00:00Z"),
+    Date.parse("2026-11-29T12:00:00Z"),
+  ];
+
+  it("startOf, set, plus and hasSame agree with luxon every 37 minutes over three days", () => {
+    for (const zone of zones) {
+      for (const start of starts) {
+        for (let ms = start; ms < start + 3 * 86_400_000; ms += 37 * 60_000) {
+          const dt = DateTime.fromMillis(ms, { zone });
+          const day = startOfLocalDay(zone, ms);
+          expect(day).toBe(dt.startOf("day").toMillis());
+          expect(atLocalTimeOn(zone, ms, { hour: 2, minute: 30 })).toBe(
+            dt.set({ hour: 2, minute: 30, second: 0, millisecond: 0 }).toMillis(),
+          );
+          for (const days of [0, 1, 2]) {
+            expect(plusLocalDays(zone, day, days)).toBe(
+              dt.startOf("day").plus({ days }).toMillis(),
+            );
+            expect(plusLocalDays(zone, ms, days)).toBe(dt.plus({ days }).toMillis());
+          }
+          const other = ms + 20 * 3_600_000;
+          expect(isSameLocalDay(zone, ms, other)).toBe(
+            dt.hasSame(DateTime.fromMillis(other, { zone }), "day"),
+          );
+        }
+      }
+    }
+  });
+
+  it("formats the clock as luxon's h:mm a, lower-cased", () => {
+    for (let minutes = 0; minutes < 24 * 60; minutes += 1) {
+      const hour = Math.floor(minutes / 60);
+      const minute = minutes % 60;
+      expect(formatClockTime({ hour, minute })).toBe(
+        DateTime.fromObject({ hour, minute }, { zone: "UTC" }).toFormat("h:mm a").toLowerCase(),
+      );
+    }
   });
 });
