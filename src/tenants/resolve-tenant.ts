@@ -4,7 +4,13 @@ import type { SharedRead, SharedTenantCache } from "./redis-tenant-cache.js";
 import type { TenantChangeSource } from "./tenant-change-feed.js";
 import type { Tenant } from "./tenant-document.js";
 import { normalizeE164 } from "./tenant-document.js";
-import { documentTextOf, type HeldTenant, type StoredTenant, type TenantRepo } from "./tenant-repo.js";
+import {
+  keepDocumentDigestOnly,
+  sameDocumentText,
+  type HeldTenant,
+  type StoredTenant,
+  type TenantRepo,
+} from "./tenant-repo.js";
 
 /** A tenant plus whatever the protocol layer precomputed for it (the serialized assistant). */
 export interface ResolvedTenant<TPrepared = unknown> {
@@ -175,6 +181,9 @@ export function createTenantResolver<TPrepared>(
     if (existing !== undefined && sameCopy(existing.stored, stored)) return existing.resolved;
     const resolved = { tenant: stored.tenant, version: stored.version, prepared: options.prepare(stored.tenant) };
     const bytes = weigh === undefined ? 0 : Math.max(0, Math.round(weigh(stored, resolved.prepared)));
+    // The Redis fill took its copy of the text already (fetchFromStores); held, it would be ~3 KB
+    // of every cached tenant for nothing but recognising the same document again.
+    keepDocumentDigestOnly(stored);
     if (existing === undefined) tenants.set(stored.tenant.id, { stored, resolved, keys: new Set(), bytes });
     else {
       existing.stored = stored;
@@ -370,9 +379,7 @@ export function createTenantResolver<TPrepared>(
 function sameCopy(a: StoredTenant, b: StoredTenant): boolean {
   if (a === b) return true;
   if (a.version !== b.version || a.updatedAt !== b.updatedAt) return false;
-  const textA = documentTextOf(a);
-  const textB = documentTextOf(b);
-  return textA === undefined || textB === undefined || textA === textB;
+  return sameDocumentText(a, b) ?? true;
 }
 
 async function withDeadline<T>(work: Promise<T>, deadlineAt: number | undefined, clock: Clock): Promise<T> {

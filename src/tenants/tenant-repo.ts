@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import { prepareQuery } from "../db/prepared-query.js";
 import { AppError } from "../errors.js";
@@ -305,12 +305,55 @@ export function createTenantRepo(db: Kysely<Database>, options: TenantRepoOption
   };
 }
 
-// The document text each stored copy was parsed from (the shared cache tier stores it as is).
-const documentTexts = new WeakMap<StoredTenant, string>();
+/**
+ * What is kept of the JSON text a copy was parsed from: the whole text while the copy is fresh
+ * (the shared cache tier stores it as is), then only its length and SHA-256 once the copy is
+ * cached (`keepDocumentDigestOnly`). The text was ~3 KB of every cached tenant's ~13 KB.
+ */
+type DocumentSource = { text: string } | { length: number; digest: string };
 
-/** The stored JSON text a copy returned by this repo was parsed from, if it came from here. */
+const documentSources = new WeakMap<StoredTenant, DocumentSource>();
+
+/** The stored JSON text a fresh copy returned by this repo was parsed from. */
 export function documentTextOf(stored: StoredTenant): string | undefined {
-  return documentTexts.get(stored);
+  const source = documentSources.get(stored);
+  return source !== undefined && "text" in source ? source.text : undefined;
+}
+
+/** The length of the stored JSON text a copy returned by this repo was parsed from. */
+export function documentLengthOf(stored: StoredTenant): number | undefined {
+  const source = documentSources.get(stored);
+  if (source === undefined) return undefined;
+  return "text" in source ? source.text.length : source.length;
+}
+
+/** Drops the copy's document text, keeping what tells whether another text is the same. */
+export function keepDocumentDigestOnly(stored: StoredTenant): void {
+  const source = documentSources.get(stored);
+  if (source === undefined || !("text" in source)) return;
+  documentSources.set(stored, { length: source.text.length, digest: digestOf(source.text) });
+}
+
+/**
+ * Whether two copies were parsed from the same document text; `undefined` when either did not
+ * come from this repo (a copy from Redis carries no text).
+ */
+export function sameDocumentText(a: StoredTenant, b: StoredTenant): boolean | undefined {
+  const sourceA = documentSources.get(a);
+  const sourceB = documentSources.get(b);
+  if (sourceA === undefined || sourceB === undefined) return undefined;
+  if ("text" in sourceB) return matchesText(sourceA, sourceB.text);
+  if ("text" in sourceA) return matchesText(sourceB, sourceA.text);
+  return sourceA.length === sourceB.length && sourceA.digest === sourceB.digest;
+}
+
+function matchesText(source: DocumentSource, text: string): boolean {
+  if ("text" in source) return source.text === text;
+  return source.length === text.length && source.digest === digestOf(text);
+}
+
+function digestOf(text: string): string {
+  return createHash("sha256").update(text).digest("base64");
 }
 
 function toStored(
@@ -318,20 +361,23 @@ function toStored(
   held: HeldTenant | undefined,
 ): StoredTenant {
   const copy = held?.(row.id);
-  // The same text parses to the same tenant: compared whole, so that nothing (a tenant deleted
-  // and created again at the same version, a restored backup) can pass off another document.
+  // The same text parses to the same tenant: compared whole (or by SHA-256 once the held copy
+  // kept only that), so that nothing (a tenant deleted and created again at the same version,
+  // a restored backup) can pass off another document.
+  const source = copy === undefined ? undefined : documentSources.get(copy);
   if (
     copy !== undefined &&
+    source !== undefined &&
     copy.version === row.version &&
     copy.updatedAt === row.updated_at &&
-    documentTexts.get(copy) === row.document
+    matchesText(source, row.document)
   ) {
     return copy;
   }
   // Documents were validated on the way in; parsing again applies defaults added since.
   const tenant = TenantDocumentSchema.parse(JSON.parse(row.document));
   const stored = { tenant, version: row.version, updatedAt: row.updated_at };
-  documentTexts.set(stored, row.document);
+  documentSources.set(stored, { text: row.document });
   return stored;
 }
 

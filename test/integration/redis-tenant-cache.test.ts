@@ -3,9 +3,17 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createRedisTenantCache } from "../../src/tenants/redis-tenant-cache.js";
 import { createTenantResolver } from "../../src/tenants/resolve-tenant.js";
 import type { Tenant } from "../../src/tenants/tenant-document.js";
-import type { StoredTenant, TenantRepo } from "../../src/tenants/tenant-repo.js";
+import { createDatabase } from "../../src/db/kysely.js";
+import { migrateToLatest } from "../../src/db/migrate.js";
+import {
+  createTenantRepo,
+  documentLengthOf,
+  documentTextOf,
+  type StoredTenant,
+  type TenantRepo,
+} from "../../src/tenants/tenant-repo.js";
 import { buildTenant } from "../helpers/factories.js";
-import { isRedisAvailable, REDIS_URL, uniqueRedisPrefix } from "../helpers/test-database.js";
+import { createTestDatabase, isRedisAvailable, REDIS_URL, uniqueRedisPrefix } from "../helpers/test-database.js";
 
 const redisUp = await isRedisAvailable();
 
@@ -157,5 +165,60 @@ describe.runIf(redisUp)("Redis tenant cache", () => {
     expect(slow.findFresh({ number })).toBeUndefined();
     expect((await slow.resolve({ number })).resolved?.prepared).toBe("After The Edit");
     slow.stop();
+  });
+  it("fills Redis with the document text as read, then keeps only its digest in memory", async () => {
+    const database = createTestDatabase("sqlite");
+    const handle = createDatabase({ url: database.url });
+    try {
+      await migrateToLatest(handle);
+      const repo = createTenantRepo(handle.db);
+      const tenant = buildTenant({ name: "Digest Plumbing" });
+      await repo.upsertMany([tenant], "2026-12-06T00:00:00.000Z");
+      const redis = connect();
+      const prefix = uniqueRedisPrefix();
+      const weighed: StoredTenant[] = [];
+      const resolver = createTenantResolver<string>({
+        repo,
+        shared: createRedisTenantCache({ redis, keyPrefix: prefix, ttlSeconds: 60 }),
+        prepare: (held) => held.name,
+        ttlSeconds: 300,
+        maxEntries: 100,
+        maxBytes: 1_000_000,
+        weigh: (held, prepared) => {
+          weighed.push(held);
+          return 2 * (documentLengthOf(held) ?? 0) + prepared.length;
+        },
+        clock: { now: () => Date.now() },
+      });
+      const number = tenant.phoneNumbers[0]?.number;
+
+      const answer = await resolver.resolve({ number });
+      expect(answer.resolved?.prepared).toBe("Digest Plumbing");
+      expect(answer.tier).toBe("database");
+      const held = weighed[0];
+      if (held === undefined) throw new Error("the resolver never weighed the tenant");
+      expect(documentTextOf(held)).toBeUndefined();
+      expect(documentLengthOf(held)).toBeGreaterThan(100);
+
+      // The fill (not awaited by resolve) carried the whole document.
+      let entry: string | null = null;
+      for (let tries = 0; tries < 40 && entry === null; tries += 1) {
+        entry = await redis.get(`${prefix}tenant:num:${number ?? ""}`);
+        if (entry === null) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(entry).not.toBeNull();
+      expect((JSON.parse(entry ?? "{}") as { tenant?: { name?: string } }).tenant?.name).toBe("Digest Plumbing");
+
+      // A later refresh that reads the same document keeps the held copy (no new parse or weigh).
+      resolver.invalidate(tenant.id);
+      await redis.del(`${prefix}tenant:num:${number ?? ""}`);
+      const again = await resolver.resolve({ number });
+      expect(again.tier).toBe("database");
+      expect(again.resolved?.prepared).toBe("Digest Plumbing");
+      expect(weighed).toHaveLength(1);
+    } finally {
+      await handle.close();
+      await database.drop();
+    }
   });
 });

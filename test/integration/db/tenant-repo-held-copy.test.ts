@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, type DatabaseHandle } from "../../../src/db/kysely.js";
 import { migrateToLatest } from "../../../src/db/migrate.js";
-import { createTenantRepo, type TenantRepo } from "../../../src/tenants/tenant-repo.js";
+import {
+  createTenantRepo,
+  documentLengthOf,
+  documentTextOf,
+  keepDocumentDigestOnly,
+  sameDocumentText,
+  type TenantRepo,
+} from "../../../src/tenants/tenant-repo.js";
 import { buildTenant } from "../../helpers/factories.js";
 import { availableStores, createTestDatabase, type TestDatabase } from "../../helpers/test-database.js";
 
@@ -65,5 +72,45 @@ describe.each(stores)("tenant lookups given the copy a cache holds, on %s", (sto
     const found = await repo.findById(tenant.id, () => lookalike);
     expect(found).not.toBe(lookalike);
     expect(found?.tenant.name).toBe(tenant.name);
+  });
+  it("recognises the same document by its digest once a cached copy dropped the text", async () => {
+    const tenant = buildTenant();
+    await repo.upsertMany([tenant], "2026-01-01T00:00:00.000Z");
+    const first = await repo.findById(tenant.id);
+    if (first === undefined) throw new Error("tenant not found");
+    const textLength = documentTextOf(first)?.length;
+    expect(textLength).toBeGreaterThan(100);
+
+    keepDocumentDigestOnly(first);
+    expect(documentTextOf(first)).toBeUndefined();
+    expect(documentLengthOf(first)).toBe(textLength);
+    expect(await repo.findById(tenant.id, () => first)).toBe(first);
+
+    const fresh = await repo.findById(tenant.id);
+    if (fresh === undefined) throw new Error("tenant not found");
+    expect(sameDocumentText(first, fresh)).toBe(true);
+    expect(sameDocumentText(fresh, first)).toBe(true);
+    keepDocumentDigestOnly(fresh);
+    expect(sameDocumentText(first, fresh)).toBe(true);
+  });
+
+  it("parses a document created again at the same version and time, against a digest-only copy", async () => {
+    const tenant = buildTenant();
+    await repo.upsertMany([tenant], "2026-01-01T00:00:00.000Z");
+    const first = await repo.findById(tenant.id);
+    if (first === undefined) throw new Error("tenant not found");
+    keepDocumentDigestOnly(first);
+
+    await repo.delete(tenant.id, "2026-01-01T00:00:00.000Z");
+    await repo.upsertMany([{ ...tenant, name: "Created Again" }], "2026-01-01T00:00:00.000Z");
+    const again = await repo.findById(tenant.id, () => first);
+    if (again === undefined) throw new Error("tenant not found");
+    expect(again).not.toBe(first);
+    expect(again.version).toBe(first.version);
+    expect(again.updatedAt).toBe(first.updatedAt);
+    expect(again.tenant.name).toBe("Created Again");
+    expect(sameDocumentText(first, again)).toBe(false);
+    keepDocumentDigestOnly(again);
+    expect(sameDocumentText(first, again)).toBe(false);
   });
 });
