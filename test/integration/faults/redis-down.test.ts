@@ -75,6 +75,11 @@ describe.runIf(installed)("Redis killed mid-load and restarted", () => {
       JOB_BACKOFF_MAX_MS: "400",
       JOB_POLL_INTERVAL_MS: "100",
       NOTIFY_TIMEOUT_MS: "2000",
+      // A job a worker was fetching when Redis was killed stays "active" in Redis (AOF kept it)
+      // with nobody running it, until its claim expires and BullMQ's stalled check re-queues it:
+      // up to twice the lease after the kill. With the default 30 s that outlasts the wait below
+      // (seen about 1 run in 5); a short lease checks the same recovery within it.
+      JOB_LEASE_MS: "3000",
     };
     first = await startTestServer({ env });
     second = await startTestServer({ env, database: first.database });
