@@ -13,6 +13,7 @@ import {
   type TenantRepo,
 } from "../../src/tenants/tenant-repo.js";
 import { buildTenant } from "../helpers/factories.js";
+import { waitUntil } from "./jobs/receiver.js";
 import { createTestDatabase, isRedisAvailable, REDIS_URL, uniqueRedisPrefix } from "../helpers/test-database.js";
 
 const redisUp = await isRedisAvailable();
@@ -166,6 +167,7 @@ describe.runIf(redisUp)("Redis tenant cache", () => {
     expect((await slow.resolve({ number })).resolved?.prepared).toBe("After The Edit");
     slow.stop();
   });
+
   it("fills Redis with the document text as read, then keeps only its digest in memory", async () => {
     const database = createTestDatabase("sqlite");
     const handle = createDatabase({ url: database.url });
@@ -202,10 +204,11 @@ describe.runIf(redisUp)("Redis tenant cache", () => {
 
       // The fill (not awaited by resolve) carried the whole document.
       let entry: string | null = null;
-      for (let tries = 0; tries < 40 && entry === null; tries += 1) {
-        entry = await redis.get(`${prefix}tenant:num:${number ?? ""}`);
-        if (entry === null) await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await waitUntil(
+        async () => (entry = await redis.get(`${prefix}tenant:num:${number ?? ""}`)) !== null,
+        1000,
+        "the Redis fill",
+      );
       expect(entry).not.toBeNull();
       expect((JSON.parse(entry ?? "{}") as { tenant?: { name?: string } }).tenant?.name).toBe("Digest Plumbing");
 

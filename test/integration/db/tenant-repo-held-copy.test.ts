@@ -73,6 +73,7 @@ describe.each(stores)("tenant lookups given the copy a cache holds, on %s", (sto
     expect(found).not.toBe(lookalike);
     expect(found?.tenant.name).toBe(tenant.name);
   });
+
   it("recognises the same document by its digest once a cached copy dropped the text", async () => {
     const tenant = buildTenant();
     await repo.upsertMany([tenant], "2026-01-01T00:00:00.000Z");
