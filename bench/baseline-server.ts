@@ -1,7 +1,12 @@
 /*
  * The "how fast can this stack go" reference: a bare Fastify server that only parses the JSON
- * body (Fastify's default parser) and answers a fixed ~3 KB JSON, started and measured exactly
- * like the real server. No auth, no logging, no validation, no tenant lookup.
+ * body (Fastify's default parser) and answers what frontdesk would answer in size and shape,
+ * started and measured exactly like the real server. No auth, no logging, no validation, no
+ * tenant lookup, no storage:
+ * - assistant-request: a fixed ~3 KB assistant;
+ * - tool-calls: one fixed-text result per entry of `toolCallList`, echoing its id and name
+ *   (the load generator checks the ids);
+ * - anything else: `{}`, as frontdesk acknowledges informational messages.
  * Run by bench/run.ts as `node --import tsx bench/baseline-server.ts` with PORT and HOST set.
  */
 import process from "node:process";
@@ -32,10 +37,29 @@ const RESPONSE = JSON.stringify({
 
 const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
 app.get("/healthz", async () => ({ status: "ok" }));
+// About the length of frontdesk's spoken create_lead and check_availability results.
+const TOOL_RESULT =
+  "Done. I have noted that down and the team will call you back shortly; the next free times are listed for you now.";
+
+interface BaselineMessage {
+  type?: unknown;
+  toolCallList?: { id?: unknown; function?: { name?: unknown } }[];
+}
+
 app.post("/vapi/webhook", async (request, reply) => {
-  const body = request.body as { message?: { type?: unknown } } | null;
-  if (typeof body?.message?.type !== "string") return reply.status(400).send({ error: "bad body" });
-  return reply.type("application/json; charset=utf-8").send(RESPONSE);
+  const message = (request.body as { message?: BaselineMessage } | null)?.message;
+  if (typeof message?.type !== "string") return reply.status(400).send({ error: "bad body" });
+  reply.type("application/json; charset=utf-8");
+  if (message.type === "assistant-request") return reply.send(RESPONSE);
+  if (message.type === "tool-calls" && Array.isArray(message.toolCallList)) {
+    const results = message.toolCallList.map((call) => ({
+      toolCallId: call.id,
+      name: call.function?.name,
+      result: TOOL_RESULT,
+    }));
+    return reply.send(JSON.stringify({ results }));
+  }
+  return reply.send("{}");
 });
 
 process.once("SIGTERM", () => {

@@ -198,10 +198,10 @@ function formatDetails(record: RunRecord): string {
 /** Harness vs the autocannon CLI on the same baseline server: the harness's own overhead. */
 function formatLoadGeneratorCheck(records: readonly RunRecord[]): string[] {
   const harness = records.find(
-    (record) => record.scenario.target === "baseline" && record.loadGenerator === undefined,
+    (record) => record.scenario.name === "baseline-fastify" && record.loadGenerator === undefined,
   )?.measurement;
   const cli = records.find(
-    (record) => record.scenario.target === "baseline" && record.loadGenerator !== undefined,
+    (record) => record.scenario.name === "baseline-fastify" && record.loadGenerator !== undefined,
   )?.measurement;
   if (harness === undefined || cli === undefined) return [];
   const ratio = harness.requestsPerSecond / cli.requestsPerSecond;

@@ -29,6 +29,8 @@ export const SCENARIO_NAMES = [
   "end-of-call-500kb",
   "mixed-call",
   "baseline-fastify",
+  "baseline-fastify-tool-calls",
+  "baseline-fastify-end-of-call-30kb",
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -210,18 +212,66 @@ function staticBody(
   };
 }
 
-function endOfCall(name: ScenarioName, targetBytes: number, connections: number): Scenario {
+const BASELINE_SUMMARY =
+  "bare Fastify (bench/baseline-server.ts): default JSON parser, an answer of the size and shape frontdesk gives, no auth, no logging, no validation, no storage";
+const BASELINE_REQUIRES = { store: "sqlite", redis: false, workers: 1 } as const;
+
+function toolCallsTwo(name: ScenarioName, target: Scenario["target"] = "frontdesk"): Scenario {
+  const body =
+    "tool-calls with create_lead + check_availability mid-call (history and assistant echo included); fresh call and toolCall ids per request";
   return {
     name,
-    summary: `end-of-call-report of ~${Math.round(targetBytes / 1024)} KB (transcript, both message formats, costs, analysis, assistant echo); a new call id per request`,
-    target: "frontdesk",
+    summary: target === "baseline" ? `${BASELINE_SUMMARY}, sent the ${body}` : body,
+    target,
+    tenants: "example",
+    defaultConnections: 50,
+    ...(target === "baseline" ? { requires: BASELINE_REQUIRES } : {}),
+    prepare(env) {
+      const template = createToolCallsTemplate(env.tenant);
+      const ids = createIdSequence();
+      return {
+        headers: target === "baseline" ? JSON_HEADERS : secretHeaders(env),
+        primeRequests: 0,
+        steps: [
+          {
+            label: "tool-calls",
+            dynamic: true,
+            next() {
+              const expected = [ids.toolCallId(), ids.toolCallId()];
+              const body = template.render({
+                CALL_ID: ids.callId(),
+                [TOOL_CALL_IDS[0]]: expected[0] ?? "",
+                [TOOL_CALL_IDS[1]]: expected[1] ?? "",
+              });
+              return { body, expected };
+            },
+            check: checkToolResults,
+          },
+        ],
+      };
+    },
+  };
+}
+
+function endOfCall(
+  name: ScenarioName,
+  targetBytes: number,
+  connections: number,
+  target: Scenario["target"] = "frontdesk",
+): Scenario {
+  const body = `end-of-call-report of ~${Math.round(targetBytes / 1024)} KB (transcript, both message formats, costs, analysis, assistant echo); a new call id per request`;
+  return {
+    name,
+    summary: target === "baseline" ? `${BASELINE_SUMMARY}, sent the ${body}` : body,
+    target,
     tenants: "example",
     defaultConnections: connections,
+    ...(target === "baseline" ? { requires: BASELINE_REQUIRES } : {}),
     prepare(env) {
       const template = createEndOfCallReportTemplate({ tenant: env.tenant, targetBytes });
       const ids = createIdSequence();
       return {
-        headers: secretHeaders(env),
+        headers: target === "baseline" ? JSON_HEADERS : secretHeaders(env),
         primeRequests: 0,
         steps: [
           {
@@ -492,42 +542,14 @@ export const SCENARIOS: readonly Scenario[] = [
         "assistant-request",
       ),
   },
-  {
-    name: "tool-calls-two",
-    summary:
-      "tool-calls with create_lead + check_availability mid-call (history and assistant echo included); fresh call and toolCall ids per request",
-    target: "frontdesk",
-    tenants: "example",
-    defaultConnections: 50,
-    prepare(env) {
-      const template = createToolCallsTemplate(env.tenant);
-      const ids = createIdSequence();
-      return {
-        headers: secretHeaders(env),
-        primeRequests: 0,
-        steps: [
-          {
-            label: "tool-calls",
-            dynamic: true,
-            next() {
-              const expected = [ids.toolCallId(), ids.toolCallId()];
-              const body = template.render({
-                CALL_ID: ids.callId(),
-                [TOOL_CALL_IDS[0]]: expected[0] ?? "",
-                [TOOL_CALL_IDS[1]]: expected[1] ?? "",
-              });
-              return { body, expected };
-            },
-            check: checkToolResults,
-          },
-        ],
-      };
-    },
-  },
+  toolCallsTwo("tool-calls-two"),
   endOfCall("end-of-call-30kb", 30 * 1024, 50),
   // Long calls produce reports of hundreds of KB (protocol reference §9.4); fewer connections,
   // as Vapi sends one per finished call.
   endOfCall("end-of-call-500kb", 500 * 1024, 10),
+  // The same bodies to the bare server: the stack's ceiling for these sizes, before any work.
+  toolCallsTwo("baseline-fastify-tool-calls", "baseline"),
+  endOfCall("baseline-fastify-end-of-call-30kb", 30 * 1024, 50, "baseline"),
   {
     name: "mixed-call",
     summary:
@@ -570,12 +592,11 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "baseline-fastify",
-    summary:
-      "bare Fastify (bench/baseline-server.ts): default JSON parser, fixed ~3 KB JSON answer, no auth, no logging",
+    summary: `${BASELINE_SUMMARY}, sent the assistant-request body of assistant-request-hot; fixed ~3 KB answer`,
     target: "baseline",
     tenants: "example",
     defaultConnections: 50,
-    requires: { store: "sqlite", redis: false, workers: 1 },
+    requires: BASELINE_REQUIRES,
     prepare: (env) =>
       staticBody(
         { ...JSON_HEADERS },
