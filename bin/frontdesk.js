@@ -6,7 +6,9 @@ import { fileURLToPath, URL } from "node:url";
 
 const compiled = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 if (!existsSync(compiled)) {
-  process.stderr.write("frontdesk: dist/ is missing; run `npm run build` first (or use `npm run cli --`).\n");
+  process.stderr.write(
+    "frontdesk: dist/ is missing; run `npm run build` first (or use `npm run cli --`).\n",
+  );
   process.exit(1);
 }
 await import(compiled);

@@ -171,7 +171,11 @@ export async function buildApp({
         app.log.warn({ err: error, tenantId }, "tenant change saved but not broadcast"),
       onLiveError: (error) => app.log.warn({ err: error }, "dashboard live view query failed"),
     });
-    await app.register(dashboardRoutes, { prefix: "/dashboard", dashboard, publicUrl: config.publicUrl });
+    await app.register(dashboardRoutes, {
+      prefix: "/dashboard",
+      dashboard,
+      publicUrl: config.publicUrl,
+    });
   }
 
   return app;
@@ -211,12 +215,18 @@ function logResolverEvents(app: FastifyInstance, deps: Deps): void {
     switch (event.type) {
       case "shared-cache-error":
         sharedCacheDown(() =>
-          app.log.warn({ err: event.error }, "Redis tenant cache unavailable; using memory and the database"),
+          app.log.warn(
+            { err: event.error },
+            "Redis tenant cache unavailable; using memory and the database",
+          ),
         );
         break;
       case "change-feed-error":
         changeFeedDown(() =>
-          app.log.warn({ err: event.error }, "cannot read tenant changes from the database; retrying"),
+          app.log.warn(
+            { err: event.error },
+            "cannot read tenant changes from the database; retrying",
+          ),
         );
         break;
       case "refresh-error":

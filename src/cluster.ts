@@ -12,7 +12,10 @@ const CRASH_LOOP_WINDOW_MS = 5_000;
  * connections). The primary restarts workers that crash and, on SIGTERM/SIGINT, forwards the
  * signal so each worker drains its in-flight requests before the primary exits.
  */
-export async function startCluster(workers: number, env: Record<string, string | undefined>): Promise<void> {
+export async function startCluster(
+  workers: number,
+  env: Record<string, string | undefined>,
+): Promise<void> {
   if (!cluster.isPrimary) {
     await startServer(env);
     return;
@@ -38,7 +41,9 @@ export async function startCluster(workers: number, env: Record<string, string |
       `${JSON.stringify({ level: 50, msg: "worker exited", pid: worker.process.pid, code, signal, lifetimeMs })}\n`,
     );
     if (lifetimeMs < CRASH_LOOP_WINDOW_MS) {
-      process.stderr.write(`${JSON.stringify({ level: 60, msg: "worker failed at start-up; stopping" })}\n`);
+      process.stderr.write(
+        `${JSON.stringify({ level: 60, msg: "worker failed at start-up; stopping" })}\n`,
+      );
       stopping = true;
       for (const other of Object.values(cluster.workers ?? {})) other?.process.kill("SIGTERM");
       process.exitCode = 1;

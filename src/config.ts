@@ -56,7 +56,9 @@ export const EnvSchema = z.object({
     .default("frontdesk:"),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   // Bearer token for GET /metrics; unset leaves it open (it is often only reachable in-cluster).
-  METRICS_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  METRICS_TOKEN: optionalString.pipe(
+    z.string().min(16, "must be at least 16 characters").optional(),
+  ),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // Vapi end-of-call reports for long calls reach hundreds of KB (protocol reference §9.4).
   BODY_LIMIT_BYTES: z.coerce

@@ -14,9 +14,18 @@ import { createEventRelay, type EventRelay } from "./event-relay.js";
 import { createJobQueue } from "./jobs/create-job-queue.js";
 import type { JobQueue } from "./jobs/queue.js";
 import { createRedisTenantCache } from "./tenants/redis-tenant-cache.js";
-import { createTenantResolver, type ResolverEvent, type TenantResolver } from "./tenants/resolve-tenant.js";
+import {
+  createTenantResolver,
+  type ResolverEvent,
+  type TenantResolver,
+} from "./tenants/resolve-tenant.js";
 import { createTenantChangeFeed } from "./tenants/tenant-change-feed.js";
-import { createTenantRepo, documentLengthOf, type StoredTenant, type TenantRepo } from "./tenants/tenant-repo.js";
+import {
+  createTenantRepo,
+  documentLengthOf,
+  type StoredTenant,
+  type TenantRepo,
+} from "./tenants/tenant-repo.js";
 import { createToolRegistry, type ToolRegistry } from "./tools/registry.js";
 import { ALL_TOOLS } from "./tools/all-tools.js";
 import { prepareAssistant, type PreparedAssistant } from "./vapi/build-assistant.js";
@@ -118,7 +127,11 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     shared:
       redis === undefined
         ? undefined
-        : createRedisTenantCache({ redis, keyPrefix: config.redisKeyPrefix, ttlSeconds: config.tenantCache.ttlSeconds }),
+        : createRedisTenantCache({
+            redis,
+            keyPrefix: config.redisKeyPrefix,
+            ttlSeconds: config.tenantCache.ttlSeconds,
+          }),
     // With Redis, changes travel by pub/sub; without it, every process reads them from the
     // database (other workers, other instances, the CLI).
     changes:

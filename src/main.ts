@@ -60,7 +60,12 @@ export async function startServer(
 
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
-  if (process.stdout.isTTY && config.nodeEnv !== "production" && typeof address === "object" && address !== null) {
+  if (
+    process.stdout.isTTY &&
+    config.nodeEnv !== "production" &&
+    typeof address === "object" &&
+    address !== null
+  ) {
     // A person at a terminal (npm run demo): show how to try a whole call without Vapi.
     app.log.info(
       `try a whole call from another terminal: npm run simulate -- --url http://127.0.0.1:${address.port} --number +61255501234 --scenario all`,

@@ -30,7 +30,10 @@ export function heapGrowthFlag(
 }
 
 /** Sets the heap growth (above) unless the operator chose one. V8 reads it at every collection. */
-export function limitHeapGrowth(nodeOptions: string | undefined, execArgv: readonly string[]): void {
+export function limitHeapGrowth(
+  nodeOptions: string | undefined,
+  execArgv: readonly string[],
+): void {
   const flag = heapGrowthFlag(nodeOptions, execArgv);
   if (flag !== undefined) v8.setFlagsFromString(flag);
 }

@@ -91,7 +91,9 @@ export async function findReturningCaller(
   const enquiryFromLead =
     lead === undefined
       ? undefined
-      : [lead.service, lead.suburb === null ? null : `in ${lead.suburb}`, lead.notes].filter(Boolean).join(", ");
+      : [lead.service, lead.suburb === null ? null : `in ${lead.suburb}`, lead.notes]
+          .filter(Boolean)
+          .join(", ");
   const lastContactAt = [lead?.at, call?.at]
     .filter((value): value is string => typeof value === "string")
     .sort()
@@ -111,7 +113,8 @@ export function describeReturningCaller(caller: ReturningCaller): string {
   const parts = ["Returning caller: this number has contacted the business before"];
   if (caller.lastContactAt !== "") parts[0] += ` (last on ${caller.lastContactAt.slice(0, 10)})`;
   if (caller.name !== undefined) parts.push(`they gave the name "${clip(caller.name, 60)}"`);
-  if (caller.lastEnquiry !== undefined) parts.push(`their last enquiry was "${clip(caller.lastEnquiry, 200)}"`);
+  if (caller.lastEnquiry !== undefined)
+    parts.push(`their last enquiry was "${clip(caller.lastEnquiry, 200)}"`);
   return `${parts.join("; ")}. Greet them warmly, confirm their name before using it, and ask whether they are calling about the same thing.`;
 }
 
@@ -136,10 +139,21 @@ const RETURNING_CALLER_TTL_MS = 30_000;
  * same key while one is running share it (the cache would give them that answer a moment later
  * anyway): a burst of calls to one tenant from one number costs one query, not one each.
  */
-export function createReturningCallerLookup(db: Kysely<Database>, maxEntries = 10_000): ReturningCallerLookup {
-  const cache = new LRUCache<string, { value: ReturningCaller | null }>({ max: maxEntries, ttl: RETURNING_CALLER_TTL_MS });
+export function createReturningCallerLookup(
+  db: Kysely<Database>,
+  maxEntries = 10_000,
+): ReturningCallerLookup {
+  const cache = new LRUCache<string, { value: ReturningCaller | null }>({
+    max: maxEntries,
+    ttl: RETURNING_CALLER_TTL_MS,
+  });
   const inFlight = new Map<string, Promise<ReturningCaller | undefined>>();
-  const load = async (key: string, tenantId: string, callerNumber: string, currentCallId: string | undefined) => {
+  const load = async (
+    key: string,
+    tenantId: string,
+    callerNumber: string,
+    currentCallId: string | undefined,
+  ) => {
     const value = await findReturningCaller(db, tenantId, callerNumber, currentCallId);
     cache.set(key, { value: value ?? null });
     return value;
@@ -150,7 +164,9 @@ export function createReturningCallerLookup(db: Kysely<Database>, maxEntries = 1
     if (hit !== undefined) return hit.value ?? undefined;
     let pending = inFlight.get(key);
     if (pending === undefined) {
-      pending = load(key, tenantId, callerNumber, currentCallId).finally(() => inFlight.delete(key));
+      pending = load(key, tenantId, callerNumber, currentCallId).finally(() =>
+        inFlight.delete(key),
+      );
       inFlight.set(key, pending);
     }
     return pending;

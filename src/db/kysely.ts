@@ -98,8 +98,11 @@ function createPostgres(options: CreateDatabaseOptions): DatabaseHandle {
 function useNamedStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   const named = (config: unknown, values?: unknown, callback?: unknown): unknown => {
-    const name = typeof config === "string" && Array.isArray(values) ? statementNameOf(config) : undefined;
-    return name === undefined ? query(config, values, callback) : query({ name, text: config, values }, callback);
+    const name =
+      typeof config === "string" && Array.isArray(values) ? statementNameOf(config) : undefined;
+    return name === undefined
+      ? query(config, values, callback)
+      : query({ name, text: config, values }, callback);
   };
   client.query = named as typeof client.query;
 }

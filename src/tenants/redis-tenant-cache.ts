@@ -81,7 +81,12 @@ interface TenantCacheScripts {
     ttlSeconds: number,
     generation: string,
   ): Promise<number>;
-  frontdeskDropTenant(indexKey: string, generationKey: string, channel: string, tenantId: string): Promise<number>;
+  frontdeskDropTenant(
+    indexKey: string,
+    generationKey: string,
+    channel: string,
+    tenantId: string,
+  ): Promise<number>;
 }
 
 export function createRedisTenantCache(options: RedisTenantCacheOptions): SharedTenantCache {
@@ -99,7 +104,10 @@ export function createRedisTenantCache(options: RedisTenantCacheOptions): Shared
 
   return {
     async get(key) {
-      const [text, generation] = await withTimeout(redis.mget(entryKey(key), generationKey), readTimeoutMs);
+      const [text, generation] = await withTimeout(
+        redis.mget(entryKey(key), generationKey),
+        readTimeoutMs,
+      );
       return { stored: text == null ? undefined : parseEntry(text), generation: generation ?? "0" };
     },
 
@@ -119,7 +127,10 @@ export function createRedisTenantCache(options: RedisTenantCacheOptions): Shared
     },
 
     async publishChange(tenantId) {
-      await withTimeout(redis.frontdeskDropTenant(indexKey(tenantId), generationKey, channel, tenantId), writeTimeoutMs);
+      await withTimeout(
+        redis.frontdeskDropTenant(indexKey(tenantId), generationKey, channel, tenantId),
+        writeTimeoutMs,
+      );
     },
 
     subscribe(onChange, onResync) {
@@ -143,7 +154,9 @@ function parseEntry(text: string): StoredTenant | undefined {
   const raw = JSON.parse(text) as { tenant: unknown; version: number; updatedAt: string };
   // A document written by an older release is revalidated (and defaults applied) on read.
   const parsed = TenantDocumentSchema.safeParse(raw.tenant);
-  return parsed.success ? { tenant: parsed.data, version: raw.version, updatedAt: raw.updatedAt } : undefined;
+  return parsed.success
+    ? { tenant: parsed.data, version: raw.version, updatedAt: raw.updatedAt }
+    : undefined;
 }
 
 /**

@@ -162,7 +162,10 @@ export function createTenantResolver<TPrepared>(
       : {
           maxSize: options.maxBytes,
           sizeCalculation: (entry: Entry<TPrepared>) =>
-            KEY_BYTES + (entry.resolved === undefined ? 0 : (tenants.get(entry.resolved.tenant.id)?.bytes ?? 0)),
+            KEY_BYTES +
+            (entry.resolved === undefined
+              ? 0
+              : (tenants.get(entry.resolved.tenant.id)?.bytes ?? 0)),
         }),
     dispose: (entry, key, reason) => {
       // A replaced entry keeps its key (store() moves it if the tenant changed).
@@ -179,12 +182,18 @@ export function createTenantResolver<TPrepared>(
   function toResolved(stored: StoredTenant): ResolvedTenant<TPrepared> {
     const existing = tenants.get(stored.tenant.id);
     if (existing !== undefined && sameCopy(existing.stored, stored)) return existing.resolved;
-    const resolved = { tenant: stored.tenant, version: stored.version, prepared: options.prepare(stored.tenant) };
-    const bytes = weigh === undefined ? 0 : Math.max(0, Math.round(weigh(stored, resolved.prepared)));
+    const resolved = {
+      tenant: stored.tenant,
+      version: stored.version,
+      prepared: options.prepare(stored.tenant),
+    };
+    const bytes =
+      weigh === undefined ? 0 : Math.max(0, Math.round(weigh(stored, resolved.prepared)));
     // The Redis fill took its copy of the text already (fetchFromStores); held, it would be ~3 KB
     // of every cached tenant for nothing but recognising the same document again.
     keepDocumentDigestOnly(stored);
-    if (existing === undefined) tenants.set(stored.tenant.id, { stored, resolved, keys: new Set(), bytes });
+    if (existing === undefined)
+      tenants.set(stored.tenant.id, { stored, resolved, keys: new Set(), bytes });
     else {
       existing.stored = stored;
       existing.resolved = resolved;
@@ -193,7 +202,11 @@ export function createTenantResolver<TPrepared>(
     return resolved;
   }
 
-  function store(key: string, stored: StoredTenant | undefined, outdated: boolean): Entry<TPrepared> {
+  function store(
+    key: string,
+    stored: StoredTenant | undefined,
+    outdated: boolean,
+  ): Entry<TPrepared> {
     const entry: Entry<TPrepared> = {
       resolved: stored === undefined ? undefined : toResolved(stored),
       fetchedAt: options.clock.now(),
@@ -227,7 +240,9 @@ export function createTenantResolver<TPrepared>(
     // Without a read that saw the change generation, a fill could not tell whether it predates a
     // change; Redis just failed anyway, so the next miss fills it.
     if (stored !== undefined && options.shared !== undefined && read !== undefined) {
-      options.shared.set(key, stored, read).catch((error: unknown) => emit({ type: "shared-cache-error", error }));
+      options.shared
+        .set(key, stored, read)
+        .catch((error: unknown) => emit({ type: "shared-cache-error", error }));
     }
     return { stored, tier: "database" };
   }
@@ -238,12 +253,18 @@ export function createTenantResolver<TPrepared>(
    * is stored outdated so the next lookup reads again. Callers arriving after the invalidation
    * start a refresh of their own.
    */
-  function refresh(key: string, load: () => Promise<StoredTenant | undefined>): Promise<Refreshed<TPrepared>> {
+  function refresh(
+    key: string,
+    load: () => Promise<StoredTenant | undefined>,
+  ): Promise<Refreshed<TPrepared>> {
     let pending = inFlight.get(key);
     if (pending === undefined) {
       const startedIn = generation;
       const started: Promise<Refreshed<TPrepared>> = fetchFromStores(key, load)
-        .then(({ stored, tier }) => ({ resolved: store(key, stored, generation !== startedIn).resolved, tier }))
+        .then(({ stored, tier }) => ({
+          resolved: store(key, stored, generation !== startedIn).resolved,
+          tier,
+        }))
         .finally(() => {
           if (inFlight.get(key) === started) inFlight.delete(key);
         });
@@ -266,7 +287,8 @@ export function createTenantResolver<TPrepared>(
   ): Promise<ResolveResult<TPrepared>> {
     const now = options.clock.now();
     const cached = cache.get(key);
-    if (cached !== undefined && isFresh(cached, now)) return { resolved: cached.resolved, tier: "memory" };
+    if (cached !== undefined && isFresh(cached, now))
+      return { resolved: cached.resolved, tier: "memory" };
 
     // Past its TTL but not invalidated: answer now, refresh behind the caller's back.
     if (cached?.resolved !== undefined && !cached.outdated) {
@@ -319,7 +341,11 @@ export function createTenantResolver<TPrepared>(
     async resolve(dialed, resolveOptions = {}) {
       const id = dialed.vapiPhoneNumberId;
       if (id !== undefined && id.length > 0) {
-        const byId = await lookup(`pn:${id}`, () => options.repo.findByVapiPhoneNumberId(id, held), resolveOptions);
+        const byId = await lookup(
+          `pn:${id}`,
+          () => options.repo.findByVapiPhoneNumberId(id, held),
+          resolveOptions,
+        );
         if (byId.resolved !== undefined || byId.tier === "timeout") return byId;
       }
       const e164 = dialed.number === undefined ? undefined : normalizeE164(dialed.number);
@@ -342,7 +368,11 @@ export function createTenantResolver<TPrepared>(
     },
 
     resolveById(tenantId, resolveOptions = {}) {
-      return lookup(`tenant:${tenantId}`, () => options.repo.findById(tenantId, held), resolveOptions);
+      return lookup(
+        `tenant:${tenantId}`,
+        () => options.repo.findById(tenantId, held),
+        resolveOptions,
+      );
     },
 
     invalidate,
@@ -357,7 +387,9 @@ export function createTenantResolver<TPrepared>(
     start() {
       if (unsubscribes !== undefined) return;
       const sources = [options.shared, options.changes].filter((source) => source !== undefined);
-      unsubscribes = sources.map((source) => source.subscribe((tenantId) => invalidate(tenantId), invalidateAll));
+      unsubscribes = sources.map((source) =>
+        source.subscribe((tenantId) => invalidate(tenantId), invalidateAll),
+      );
     },
 
     stop() {
@@ -382,7 +414,11 @@ function sameCopy(a: StoredTenant, b: StoredTenant): boolean {
   return sameDocumentText(a, b) ?? true;
 }
 
-async function withDeadline<T>(work: Promise<T>, deadlineAt: number | undefined, clock: Clock): Promise<T> {
+async function withDeadline<T>(
+  work: Promise<T>,
+  deadlineAt: number | undefined,
+  clock: Clock,
+): Promise<T> {
   if (deadlineAt === undefined) return work;
   const remaining = deadlineAt - clock.now();
   if (remaining <= 0) {

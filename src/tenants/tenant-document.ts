@@ -140,10 +140,7 @@ export const TenantDocumentSchema = z
     name: trimmed(120),
     timezone: z
       .string()
-      .refine(
-        (zone) => isKnownTimeZone(zone),
-        "must be an IANA time zone like Australia/Sydney",
-      ),
+      .refine((zone) => isKnownTimeZone(zone), "must be an IANA time zone like Australia/Sydney"),
     phoneNumbers: z.array(PhoneNumberSchema).max(1000).default([]),
     hours: HoursSchema,
     services: z.array(trimmed(80)).max(100).default([]),

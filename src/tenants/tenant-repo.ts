@@ -36,7 +36,10 @@ export type HeldTenant = (tenantId: string) => StoredTenant | undefined;
 
 export interface TenantRepo {
   findById(id: string, held?: HeldTenant): Promise<StoredTenant | undefined>;
-  findByVapiPhoneNumberId(vapiPhoneNumberId: string, held?: HeldTenant): Promise<StoredTenant | undefined>;
+  findByVapiPhoneNumberId(
+    vapiPhoneNumberId: string,
+    held?: HeldTenant,
+  ): Promise<StoredTenant | undefined>;
   findByNumber(e164: string, held?: HeldTenant): Promise<StoredTenant | undefined>;
   /** Inserts or replaces tenants (with their numbers) all-or-nothing. */
   upsertMany(
@@ -105,14 +108,28 @@ const MAX_LISTED_CHANGES = 50;
  * Tenant persistence over Kysely; identical on SQLite and PostgreSQL. Every write also records
  * the change in `tenant_changes`, in the same transaction (tenant-change-feed.ts reads them).
  */
-export function createTenantRepo(db: Kysely<Database>, options: TenantRepoOptions = {}): TenantRepo {
+export function createTenantRepo(
+  db: Kysely<Database>,
+  options: TenantRepoOptions = {},
+): TenantRepo {
   const origin = options.origin ?? randomUUID();
-  const recordChanges = async (trx: Transaction<Database>, tenantIds: readonly string[], nowIso: string) => {
+  const recordChanges = async (
+    trx: Transaction<Database>,
+    tenantIds: readonly string[],
+    nowIso: string,
+  ) => {
     if (tenantIds.length === 0) return;
     const listed = tenantIds.length > MAX_LISTED_CHANGES ? [ALL_TENANTS_CHANGED] : tenantIds;
     await trx
       .insertInto("tenant_changes")
-      .values(listed.map((tenantId) => ({ id: randomUUID(), tenant_id: tenantId, origin, changed_at: nowIso })))
+      .values(
+        listed.map((tenantId) => ({
+          id: randomUUID(),
+          tenant_id: tenantId,
+          origin,
+          changed_at: nowIso,
+        })),
+      )
       .execute();
   };
   return {
@@ -187,7 +204,11 @@ export function createTenantRepo(db: Kysely<Database>, options: TenantRepoOption
               .execute();
           }
         }
-        await recordChanges(trx, tenants.map((tenant) => tenant.id), nowIso);
+        await recordChanges(
+          trx,
+          tenants.map((tenant) => tenant.id),
+          nowIso,
+        );
         return { created, updated };
       });
     },

@@ -11,17 +11,8 @@ import type {
 } from "../tenants/resolve-tenant.js";
 import type { PreparedAssistant } from "./build-assistant.js";
 import type { Logger } from "./handler-context.js";
-import {
-  isKnownMessageType,
-  MESSAGE_SCHEMAS,
-  type MessageType,
-} from "./messages.js";
-import {
-  isPromiseLike,
-  PreSerialized,
-  type DispatchResult,
-  type MessageRouter,
-} from "./router.js";
+import { isKnownMessageType, MESSAGE_SCHEMAS, type MessageType } from "./messages.js";
+import { isPromiseLike, PreSerialized, type DispatchResult, type MessageRouter } from "./router.js";
 import { verifyWebhook, type HeaderBag } from "./verify-signature.js";
 import { WebhookContext } from "./webhook-context.js";
 
@@ -71,7 +62,9 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
 
   // Not async: a webhook answered from memory (the cached assistant-request) runs start to end
   // without a promise; only a tenant lookup or a handler that has to wait returns one.
-  return function processWebhook(request: WebhookRequest): WebhookResponse | Promise<WebhookResponse> {
+  return function processWebhook(
+    request: WebhookRequest,
+  ): WebhookResponse | Promise<WebhookResponse> {
     const summary: Record<string, unknown> = {};
     const startedAt = deps.clock.now();
     const verifyInput = { rawBody: request.rawBody, headers: request.headers, nowMs: startedAt };
@@ -85,7 +78,11 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     // is reported as 401: an unauthenticated caller learns nothing about our parsing.
     const rejectUnverified = (error: AppError): WebhookResponse =>
       globalAuthConfigured && !globallyAuthenticated
-        ? unauthorized(request, summary, globalVerdict?.ok === false ? globalVerdict.reason : "missing-credentials")
+        ? unauthorized(
+            request,
+            summary,
+            globalVerdict?.ok === false ? globalVerdict.reason : "missing-credentials",
+          )
         : errorResponse(error, request.requestId, summary);
 
     // 2. Parse safely and check the envelope.
@@ -129,7 +126,10 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
       summary.outcome = "invalid-payload";
       request.log.info("webhook rejected: body is not {message:{type}}");
       return rejectUnverified(
-        new AppError("INVALID_PAYLOAD", 'Expected a JSON object like {"message": {"type": "..."}}.'),
+        new AppError(
+          "INVALID_PAYLOAD",
+          'Expected a JSON object like {"message": {"type": "..."}}.',
+        ),
       );
     }
     const type = rawMessage.type;
@@ -149,7 +149,12 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
       return afterLookup(undefined, error);
     }
     if (fresh !== undefined) return afterLookup({ resolved: fresh, tier: "memory" }, undefined);
-    return resolveTenantFor(rawMessage, dialed, deps.resolver, lookupDeadline(startedAt, budgetMs)).then(
+    return resolveTenantFor(
+      rawMessage,
+      dialed,
+      deps.resolver,
+      lookupDeadline(startedAt, budgetMs),
+    ).then(
       (lookup) => afterLookup(lookup, undefined),
       (error: unknown) => afterLookup(undefined, error),
     );
@@ -166,7 +171,10 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
       // 4. Authentication: global keys, else the tenant's own keys. Nothing has acted yet.
       if (!globallyAuthenticated) {
         const tenantAuth = tenant?.tenant.vapiAuth;
-        if (tenantAuth !== undefined && (tenantAuth.secrets.length > 0 || tenantAuth.hmacSecrets.length > 0)) {
+        if (
+          tenantAuth !== undefined &&
+          (tenantAuth.secrets.length > 0 || tenantAuth.hmacSecrets.length > 0)
+        ) {
           const verdict = verifyWebhook(
             verifyInput,
             { secrets: tenantAuth.secrets, hmacSecrets: tenantAuth.hmacSecrets },
@@ -175,7 +183,11 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
           if (!verdict.ok) return unauthorized(request, summary, verdict.reason);
           summary.auth = `tenant-${verdict.method}`;
         } else if (globalAuthConfigured) {
-          return unauthorized(request, summary, globalVerdict?.ok === false ? globalVerdict.reason : "missing-credentials");
+          return unauthorized(
+            request,
+            summary,
+            globalVerdict?.ok === false ? globalVerdict.reason : "missing-credentials",
+          );
         } else if (lookupError !== undefined || lookup?.tier === "timeout") {
           // The tenant's own keys could not be checked; answer only with what acts on nothing.
           summary.auth = "unverified";
@@ -197,7 +209,10 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
       if (!validated.success) {
         summary.outcome = "invalid-payload";
         const where = validated.error.issues[0]?.path.join(".") ?? "message";
-        request.log.info({ messageType: type, path: where }, "webhook rejected: message failed validation");
+        request.log.info(
+          { messageType: type, path: where },
+          "webhook rejected: message failed validation",
+        );
         return errorResponse(
           new AppError("INVALID_PAYLOAD", `The ${type} message is invalid at message.${where}.`),
           request.requestId,
@@ -245,7 +260,10 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
             ? error
             : reason === "timeout"
               ? new AppError("TIMEOUT", "The message could not be processed in time; retry later.")
-              : new AppError("SERVICE_UNAVAILABLE", "The message could not be stored; retry later.");
+              : new AppError(
+                  "SERVICE_UNAVAILABLE",
+                  "The message could not be stored; retry later.",
+                );
         return errorResponse(appError, request.requestId, summary);
       };
       // Runs once, when the webhook's answer is decided (a building answer that throws gets the
@@ -269,8 +287,12 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
 
       let dispatched: DispatchResult | PromiseLike<DispatchResult>;
       try {
-        if (lookupError !== undefined) throw lookupError instanceof Error ? lookupError : new Error("tenant lookup failed", { cause: lookupError });
-        if (lookup?.tier === "timeout") throw new BudgetExceeded("tenant lookup missed the deadline");
+        if (lookupError !== undefined)
+          throw lookupError instanceof Error
+            ? lookupError
+            : new Error("tenant lookup failed", { cause: lookupError });
+        if (lookup?.tier === "timeout")
+          throw new BudgetExceeded("tenant lookup missed the deadline");
         dispatched = deps.router.dispatchNow(knownType, message, ctx);
       } catch (error) {
         return finish(undefined, error);
@@ -290,11 +312,22 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
   };
 }
 
-function unauthorized(request: WebhookRequest, summary: Record<string, unknown>, reason: string): WebhookResponse {
+function unauthorized(
+  request: WebhookRequest,
+  summary: Record<string, unknown>,
+  reason: string,
+): WebhookResponse {
   summary.outcome = "unauthorized";
   summary.authFailure = reason;
-  request.log.warn({ authFailure: reason, tenantId: summary.tenantId }, "webhook rejected: authentication failed");
-  return errorResponse(new AppError("UNAUTHORIZED", "Webhook authentication failed."), request.requestId, summary);
+  request.log.warn(
+    { authFailure: reason, tenantId: summary.tenantId },
+    "webhook rejected: authentication failed",
+  );
+  return errorResponse(
+    new AppError("UNAUTHORIZED", "Webhook authentication failed."),
+    request.requestId,
+    summary,
+  );
 }
 
 /**
@@ -353,7 +386,9 @@ const CONSTRUCTOR_KEY = Buffer.from("constructor");
 /** Whether the bytes could spell a `__proto__` or `constructor` key (possibly with `\u` escapes). */
 function couldSpellPrototypeKeys(rawBody: Buffer): boolean {
   return (
-    rawBody.includes(UNICODE_ESCAPE) || rawBody.includes(PROTO_KEY) || rawBody.includes(CONSTRUCTOR_KEY)
+    rawBody.includes(UNICODE_ESCAPE) ||
+    rawBody.includes(PROTO_KEY) ||
+    rawBody.includes(CONSTRUCTOR_KEY)
   );
 }
 

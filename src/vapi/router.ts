@@ -86,7 +86,11 @@ export function createMessageRouter(): MessageRouter {
       if (handler === undefined) return { handled: false, type, response: {} };
       const response = handler(message as MessageOf<MessageType>, ctx);
       if (isPromiseLike(response)) {
-        return Promise.resolve(response).then((settled) => ({ handled: true, type, response: settled }));
+        return Promise.resolve(response).then((settled) => ({
+          handled: true,
+          type,
+          response: settled,
+        }));
       }
       return { handled: true, type, response };
     },

@@ -1,6 +1,10 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { Deps } from "../../src/deps.js";
-import { TenantDocumentSchema, type Tenant, type TenantInput } from "../../src/tenants/tenant-document.js";
+import {
+  TenantDocumentSchema,
+  type Tenant,
+  type TenantInput,
+} from "../../src/tenants/tenant-document.js";
 
 const NUMBERS_IN_RANGE = 100_000;
 // Numbers are handed out in turn from a random start: random draws collided now and then (about
@@ -38,7 +42,10 @@ export function buildTenant(overrides: Partial<TenantInput> = {}): Tenant {
     transfer: { number: "+61255501299", message: "Putting you through now." },
     faq: [
       { question: "What is your call-out fee?", answer: "Our call-out fee is $99 including GST." },
-      { question: "Which areas do you service?", answer: "We cover the Sydney CBD and the Inner West." },
+      {
+        question: "Which areas do you service?",
+        answer: "We cover the Sydney CBD and the Inner West.",
+      },
     ],
     assistant: {},
     ...overrides,
@@ -46,7 +53,10 @@ export function buildTenant(overrides: Partial<TenantInput> = {}): Tenant {
 }
 
 /** Stores a tenant through the real repository and drops any cached copy. */
-export async function createTenant(deps: Deps, overrides: Partial<TenantInput> = {}): Promise<Tenant> {
+export async function createTenant(
+  deps: Deps,
+  overrides: Partial<TenantInput> = {},
+): Promise<Tenant> {
   const tenant = buildTenant(overrides);
   await deps.tenants.upsertMany([tenant], new Date().toISOString());
   deps.resolver.invalidate(tenant.id);

@@ -12,7 +12,10 @@ export interface HmacSignOptions {
 }
 
 /** Signs a body the way a Vapi HMAC credential does: HMAC(secret, "{timestamp}.{raw body}"). */
-export function signHmac(rawBody: string | Buffer, options: HmacSignOptions): Record<string, string> {
+export function signHmac(
+  rawBody: string | Buffer,
+  options: HmacSignOptions,
+): Record<string, string> {
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
   const digest = createHmac(options.algorithm ?? "sha256", options.secret)
     .update(`${timestamp}.`)

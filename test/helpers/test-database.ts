@@ -6,7 +6,8 @@ import pg from "pg";
 
 export type TestStore = "sqlite" | "postgres";
 
-export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const POSTGRES_URL =
+  process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export interface TestDatabase {
@@ -56,9 +57,14 @@ export async function isPostgresAvailable(): Promise<boolean> {
     return true;
   } catch (error) {
     if (process.env.CI === "true") {
-      throw new Error(`PostgreSQL is required under CI=true but is not reachable at ${POSTGRES_URL}`, { cause: error });
+      throw new Error(
+        `PostgreSQL is required under CI=true but is not reachable at ${POSTGRES_URL}`,
+        { cause: error },
+      );
     }
-    process.stderr.write(`\n*** PostgreSQL not reachable at ${POSTGRES_URL}: PostgreSQL tests are SKIPPED ***\n\n`);
+    process.stderr.write(
+      `\n*** PostgreSQL not reachable at ${POSTGRES_URL}: PostgreSQL tests are SKIPPED ***\n\n`,
+    );
     return false;
   } finally {
     await client.end().catch(() => undefined);
@@ -77,7 +83,11 @@ export function createTestDatabase(store: TestStore): TestDatabase {
 /** Whether Redis answers; under CI=true a missing Redis is a failure, not a skip. */
 export async function isRedisAvailable(): Promise<boolean> {
   const { Redis } = await import("ioredis");
-  const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0 });
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+  });
   client.on("error", () => undefined);
   try {
     await client.connect();
@@ -85,9 +95,13 @@ export async function isRedisAvailable(): Promise<boolean> {
     return true;
   } catch (error) {
     if (process.env.CI === "true") {
-      throw new Error(`Redis is required under CI=true but is not reachable at ${REDIS_URL}`, { cause: error });
+      throw new Error(`Redis is required under CI=true but is not reachable at ${REDIS_URL}`, {
+        cause: error,
+      });
     }
-    process.stderr.write(`\n*** Redis not reachable at ${REDIS_URL}: Redis tests are SKIPPED ***\n\n`);
+    process.stderr.write(
+      `\n*** Redis not reachable at ${REDIS_URL}: Redis tests are SKIPPED ***\n\n`,
+    );
     return false;
   } finally {
     client.disconnect();

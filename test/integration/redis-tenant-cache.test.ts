@@ -14,7 +14,12 @@ import {
 } from "../../src/tenants/tenant-repo.js";
 import { buildTenant } from "../helpers/factories.js";
 import { waitUntil } from "./jobs/receiver.js";
-import { createTestDatabase, isRedisAvailable, REDIS_URL, uniqueRedisPrefix } from "../helpers/test-database.js";
+import {
+  createTestDatabase,
+  isRedisAvailable,
+  REDIS_URL,
+  uniqueRedisPrefix,
+} from "../helpers/test-database.js";
 
 const redisUp = await isRedisAvailable();
 
@@ -210,7 +215,9 @@ describe.runIf(redisUp)("Redis tenant cache", () => {
         "the Redis fill",
       );
       expect(entry).not.toBeNull();
-      expect((JSON.parse(entry ?? "{}") as { tenant?: { name?: string } }).tenant?.name).toBe("Digest Plumbing");
+      expect((JSON.parse(entry ?? "{}") as { tenant?: { name?: string } }).tenant?.name).toBe(
+        "Digest Plumbing",
+      );
 
       // A later refresh that reads the same document keeps the held copy (no new parse or weigh).
       resolver.invalidate(tenant.id);

@@ -21,14 +21,23 @@ function canonicalLines(server: TestServer): Record<string, unknown>[] {
   return server.logs.filter((line) => line.msg === "vapi webhook");
 }
 
-async function askAssistant(server: TestServer, number: string | undefined, vapiPhoneNumberId?: string) {
+async function askAssistant(
+  server: TestServer,
+  number: string | undefined,
+  vapiPhoneNumberId?: string,
+) {
   const response = await server.postWebhook(assistantRequest({ number, vapiPhoneNumberId }));
   expect(response.status).toBe(200);
   return (await response.json()) as Vapi.ServerMessageResponseAssistantRequest;
 }
 
 /** Asks until the assistant carries `name` (undefined: no assistant) or `withinMs` pass; returns the last seen. */
-async function untilName(server: TestServer, number: string | undefined, name: string | undefined, withinMs = 2000) {
+async function untilName(
+  server: TestServer,
+  number: string | undefined,
+  name: string | undefined,
+  withinMs = 2000,
+) {
   const deadline = Date.now() + withinMs;
   let seen: unknown;
   while (Date.now() < deadline) {
@@ -86,9 +95,14 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
     const tenant = await createTenant(server.deps);
     const number = tenant.phoneNumbers[0]?.number;
     expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
-    await server.deps.tenants.upsertMany([{ ...tenant, name: "Renamed Plumbing" }], new Date().toISOString());
+    await server.deps.tenants.upsertMany(
+      [{ ...tenant, name: "Renamed Plumbing" }],
+      new Date().toISOString(),
+    );
     await server.deps.resolver.publishChange(tenant.id);
-    expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe("Renamed Plumbing");
+    expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe(
+      "Renamed Plumbing",
+    );
   });
 
   it("serves a tenant deleted and created again under the same id, version and time", async () => {
@@ -102,12 +116,17 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
     await server.deps.tenants.delete(tenant.id, at);
     await server.deps.tenants.upsertMany([{ ...tenant, name: "Created Again" }], at);
     await server.deps.resolver.publishChange(tenant.id);
-    expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe("Created Again");
+    expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe(
+      "Created Again",
+    );
   });
 
   it("keeps answering from memory and the database when Redis is unreachable", async () => {
     const port = await closedPort();
-    const server = await startTestServer({ store, env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    const server = await startTestServer({
+      store,
+      env: { REDIS_URL: `redis://127.0.0.1:${port}` },
+    });
     servers.push(server);
     const tenant = await createTenant(server.deps);
     const started = performance.now();
@@ -117,7 +136,10 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
     expect(performance.now() - started).toBeLessThan(server.config.assistantRequestBudgetMs);
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { dependencies: Record<string, { ok: boolean }> }).dependencies.redis?.ok).toBe(false);
+    expect(
+      ((await ready.json()) as { dependencies: Record<string, { ok: boolean }> }).dependencies.redis
+        ?.ok,
+    ).toBe(false);
   });
 
   /** Two servers on one database, as two workers or two instances are. */
@@ -136,12 +158,19 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
       const [first, second] = await startTwo(env);
       const tenant = await createTenant(first.deps);
       const number = tenant.phoneNumbers[0]?.number;
-      expect((await askAssistant(second, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
-      expect((await askAssistant(second, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
+      expect((await askAssistant(second, number)).assistant?.metadata?.tenantName).toBe(
+        tenant.name,
+      );
+      expect((await askAssistant(second, number)).assistant?.metadata?.tenantName).toBe(
+        tenant.name,
+      );
       expect(canonicalLines(second).at(-1)?.cacheTier).toBe("memory");
 
       // The first process edits the tenant as the admin API does; the second only reads.
-      const edited = await first.deps.tenants.update({ ...tenant, name: "Edited On Worker One" }, new Date().toISOString());
+      const edited = await first.deps.tenants.update(
+        { ...tenant, name: "Edited On Worker One" },
+        new Date().toISOString(),
+      );
       expect(edited.status).toBe("updated");
       await first.deps.resolver.publishChange(tenant.id);
       expect(await untilName(second, number, "Edited On Worker One")).toBe("Edited On Worker One");
@@ -158,7 +187,9 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
       const tenants = Array.from({ length: 60 }, () => buildTenant());
       await server.deps.tenants.upsertMany(tenants, new Date().toISOString());
       const number = tenants[59]?.phoneNumbers[0]?.number;
-      expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe(tenants[59]?.name);
+      expect((await askAssistant(server, number)).assistant?.metadata?.tenantName).toBe(
+        tenants[59]?.name,
+      );
 
       // Another process (its own repo, so its own origin) imports 60 changed tenants at once.
       const cli = createTenantRepo(server.deps.db);
@@ -169,7 +200,10 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
       expect(await untilName(server, number, `${tenants[59]?.name ?? ""} (imported)`)).toBe(
         `${tenants[59]?.name ?? ""} (imported)`,
       );
-      const rows = await server.deps.db.selectFrom("tenant_changes").select(["tenant_id"]).execute();
+      const rows = await server.deps.db
+        .selectFrom("tenant_changes")
+        .select(["tenant_id"])
+        .execute();
       expect(rows.map((row) => row.tenant_id)).toContain("*");
     });
   });
@@ -184,13 +218,20 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
       // Let both subscribers connect before warming their caches.
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect((await askAssistant(first, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
-      expect((await askAssistant(second, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
+      expect((await askAssistant(second, number)).assistant?.metadata?.tenantName).toBe(
+        tenant.name,
+      );
       // The second instance found the tenant in Redis, written there by the first.
       expect(canonicalLines(second).at(-1)?.cacheTier).toBe("redis");
-      expect((await askAssistant(second, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
+      expect((await askAssistant(second, number)).assistant?.metadata?.tenantName).toBe(
+        tenant.name,
+      );
       expect(canonicalLines(second).at(-1)?.cacheTier).toBe("memory");
 
-      await first.deps.tenants.upsertMany([{ ...tenant, name: "Changed Elsewhere" }], new Date().toISOString());
+      await first.deps.tenants.upsertMany(
+        [{ ...tenant, name: "Changed Elsewhere" }],
+        new Date().toISOString(),
+      );
       await first.deps.resolver.publishChange(tenant.id);
 
       expect(await untilName(second, number, "Changed Elsewhere", 1000)).toBe("Changed Elsewhere");
@@ -198,46 +239,52 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
   });
 });
 
-describe.runIf(stores.includes("postgres"))("assistant-request deadline with a blocked PostgreSQL", () => {
-  let server: TestServer;
-  let blocker: pg.Client;
+describe.runIf(stores.includes("postgres"))(
+  "assistant-request deadline with a blocked PostgreSQL",
+  () => {
+    let server: TestServer;
+    let blocker: pg.Client;
 
-  beforeAll(async () => {
-    server = await startTestServer({ store: "postgres", env: { ASSISTANT_REQUEST_BUDGET_MS: "300" } });
-    blocker = new pg.Client({ connectionString: POSTGRES_URL });
-    await blocker.connect();
-  });
-  afterAll(async () => {
-    await blocker.query("rollback").catch(() => undefined);
-    await blocker.end();
-    await server.close();
-  });
+    beforeAll(async () => {
+      server = await startTestServer({
+        store: "postgres",
+        env: { ASSISTANT_REQUEST_BUDGET_MS: "300" },
+      });
+      blocker = new pg.Client({ connectionString: POSTGRES_URL });
+      await blocker.connect();
+    });
+    afterAll(async () => {
+      await blocker.query("rollback").catch(() => undefined);
+      await blocker.end();
+      await server.close();
+    });
 
-  it("answers with the last known good assistant, then the fallback for numbers it never saw", async () => {
-    const tenant = await createTenant(server.deps);
-    const number = tenant.phoneNumbers[0]?.number;
-    expect((await askAssistant(server, number)).assistant?.metadata?.tenantId).toBe(tenant.id);
-    // The tenant changed (so the cached copy must be refreshed) while the table is locked.
-    server.deps.resolver.invalidate(tenant.id);
-    const schema = server.database.postgresSchema ?? "";
-    await blocker.query("begin");
-    await blocker.query(`lock table "${schema}".phone_numbers in access exclusive mode`);
+    it("answers with the last known good assistant, then the fallback for numbers it never saw", async () => {
+      const tenant = await createTenant(server.deps);
+      const number = tenant.phoneNumbers[0]?.number;
+      expect((await askAssistant(server, number)).assistant?.metadata?.tenantId).toBe(tenant.id);
+      // The tenant changed (so the cached copy must be refreshed) while the table is locked.
+      server.deps.resolver.invalidate(tenant.id);
+      const schema = server.database.postgresSchema ?? "";
+      await blocker.query("begin");
+      await blocker.query(`lock table "${schema}".phone_numbers in access exclusive mode`);
 
-    const started = performance.now();
-    const stale = await askAssistant(server, number);
-    const staleMs = performance.now() - started;
-    expect(stale.assistant?.metadata?.tenantId).toBe(tenant.id);
-    expect(canonicalLines(server).at(-1)?.cacheTier).toBe("stale");
+      const started = performance.now();
+      const stale = await askAssistant(server, number);
+      const staleMs = performance.now() - started;
+      expect(stale.assistant?.metadata?.tenantId).toBe(tenant.id);
+      expect(canonicalLines(server).at(-1)?.cacheTier).toBe("stale");
 
-    const unknownStarted = performance.now();
-    const unknown = await askAssistant(server, uniqueNumber());
-    const unknownMs = performance.now() - unknownStarted;
-    expect(unknown.error).toBe(server.config.fallback.message);
-    expect(canonicalLines(server).at(-1)?.outcome).toBe("fallback-timeout");
+      const unknownStarted = performance.now();
+      const unknown = await askAssistant(server, uniqueNumber());
+      const unknownMs = performance.now() - unknownStarted;
+      expect(unknown.error).toBe(server.config.fallback.message);
+      expect(canonicalLines(server).at(-1)?.outcome).toBe("fallback-timeout");
 
-    // Both answers came at the deadline, not when the lock was released.
-    expect(staleMs).toBeLessThan(2000);
-    expect(unknownMs).toBeLessThan(2000);
-    await blocker.query("rollback");
-  });
-});
+      // Both answers came at the deadline, not when the lock was released.
+      expect(staleMs).toBeLessThan(2000);
+      expect(unknownMs).toBeLessThan(2000);
+      await blocker.query("rollback");
+    });
+  },
+);

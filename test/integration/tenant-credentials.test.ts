@@ -12,7 +12,9 @@ const B_SECRET = "tenant-b-secret-0123456789";
 
 function bodyFor(tenant: Tenant): string {
   const phone = tenant.phoneNumbers[0];
-  return JSON.stringify(assistantRequest({ vapiPhoneNumberId: phone?.vapiPhoneNumberId, number: phone?.number }));
+  return JSON.stringify(
+    assistantRequest({ vapiPhoneNumberId: phone?.vapiPhoneNumberId, number: phone?.number }),
+  );
 }
 
 describe.each([
@@ -26,7 +28,9 @@ describe.each([
 
   beforeAll(async () => {
     server = await startTestServer({ env });
-    tenantA = await createTenant(server.deps, { vapiAuth: { secrets: [A_SECRET], hmacSecrets: [A_HMAC] } });
+    tenantA = await createTenant(server.deps, {
+      vapiAuth: { secrets: [A_SECRET], hmacSecrets: [A_HMAC] },
+    });
     tenantB = await createTenant(server.deps, { vapiAuth: { secrets: [B_SECRET] } });
     tenantOpen = await createTenant(server.deps);
   });
@@ -35,9 +39,14 @@ describe.each([
   });
 
   it("accepts a tenant's own secret and HMAC signature on that tenant's number", async () => {
-    const secretResponse = await server.postWebhook(bodyFor(tenantA), { "x-vapi-secret": A_SECRET });
+    const secretResponse = await server.postWebhook(bodyFor(tenantA), {
+      "x-vapi-secret": A_SECRET,
+    });
     expect(secretResponse.status).toBe(200);
-    expect(((await secretResponse.json()) as { assistant?: { metadata?: { tenantId?: string } } }).assistant?.metadata?.tenantId).toBe(tenantA.id);
+    expect(
+      ((await secretResponse.json()) as { assistant?: { metadata?: { tenantId?: string } } })
+        .assistant?.metadata?.tenantId,
+    ).toBe(tenantA.id);
 
     const body = bodyFor(tenantA);
     const hmacResponse = await server.postWebhook(body, signHmac(body, { secret: A_HMAC }));
@@ -45,7 +54,9 @@ describe.each([
   });
 
   it("rejects tenant A's key on tenant B's number with 401", async () => {
-    const response = await server.postWebhook(bodyFor(tenantB), { authorization: `Bearer ${A_SECRET}` });
+    const response = await server.postWebhook(bodyFor(tenantB), {
+      authorization: `Bearer ${A_SECRET}`,
+    });
     expect(response.status).toBe(401);
     const body = (await response.json()) as { error: { code: string } };
     expect(body.error.code).toBe("UNAUTHORIZED");
@@ -83,10 +94,16 @@ describe("global credentials keep working next to tenant credentials", () => {
   it("accepts the global secret for a tenant with its own keys and for one without", async () => {
     const withKeys = await createTenant(server.deps, { vapiAuth: { secrets: [A_SECRET] } });
     const without = await createTenant(server.deps);
-    expect((await server.postWebhook(bodyFor(withKeys), { "x-vapi-secret": GLOBAL_SECRET })).status).toBe(200);
-    expect((await server.postWebhook(bodyFor(without), { "x-vapi-secret": GLOBAL_SECRET })).status).toBe(200);
+    expect(
+      (await server.postWebhook(bodyFor(withKeys), { "x-vapi-secret": GLOBAL_SECRET })).status,
+    ).toBe(200);
+    expect(
+      (await server.postWebhook(bodyFor(without), { "x-vapi-secret": GLOBAL_SECRET })).status,
+    ).toBe(200);
     // A tenant's key does not open another tenant that has none.
-    expect((await server.postWebhook(bodyFor(without), { "x-vapi-secret": A_SECRET })).status).toBe(401);
+    expect((await server.postWebhook(bodyFor(without), { "x-vapi-secret": A_SECRET })).status).toBe(
+      401,
+    );
   });
 });
 

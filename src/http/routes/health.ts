@@ -41,4 +41,3 @@ export async function healthRoutes(
       .send({ status: ready ? "ready" : "not-ready", dependencies });
   });
 }
-

@@ -91,10 +91,7 @@ function answer(
   if (INFO_OR_MORE.has(canonical.level)) {
     canonical.info(canonicalFields(request.id, result.summary, durationMs), "vapi webhook");
   }
-  void reply
-    .status(result.statusCode)
-    .type("application/json; charset=utf-8")
-    .send(result.body);
+  void reply.status(result.statusCode).type("application/json; charset=utf-8").send(result.body);
 }
 
 const INFO_OR_MORE = new Set(["info", "debug", "trace"]);

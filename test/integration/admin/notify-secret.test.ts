@@ -18,10 +18,16 @@ describe("admin API and the tenant's notification signing secret", () => {
   });
 
   it("never returns notify.secret in clear and keeps it when the masked value comes back", async () => {
-    const tenant = { ...buildTenant(), notify: { webhookUrl: "https://hooks.example.com/frontdesk", secret: SECRET } };
+    const tenant = {
+      ...buildTenant(),
+      notify: { webhookUrl: "https://hooks.example.com/frontdesk", secret: SECRET },
+    };
     expect((await admin("POST", "/tenants", { body: tenant })).status).toBe(201);
 
-    const shown = await admin<{ document: { notify: { secret: string } } }>("GET", `/tenants/${tenant.id}`);
+    const shown = await admin<{ document: { notify: { secret: string } } }>(
+      "GET",
+      `/tenants/${tenant.id}`,
+    );
     expect(JSON.stringify(shown.body)).not.toContain(SECRET);
     expect(shown.body.document.notify.secret).toBe(`••••${SECRET.slice(-4)}`);
 
@@ -33,9 +39,13 @@ describe("admin API and the tenant's notification signing secret", () => {
     expect(stored?.tenant.name).toBe("Renamed With Notify");
 
     // A mask that matches nothing is a field error, not a silently stored mask.
-    const wrong = await admin<{ error: { details: { path: string }[] } }>("PATCH", `/tenants/${tenant.id}`, {
-      body: { notify: { secret: "••••zzzz" } },
-    });
+    const wrong = await admin<{ error: { details: { path: string }[] } }>(
+      "PATCH",
+      `/tenants/${tenant.id}`,
+      {
+        body: { notify: { secret: "••••zzzz" } },
+      },
+    );
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.details.map((issue) => issue.path)).toContain("notify.secret");
   });

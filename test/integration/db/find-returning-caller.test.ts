@@ -8,7 +8,11 @@ import { createDatabase, type DatabaseHandle } from "../../../src/db/kysely.js";
 import { migrateToLatest } from "../../../src/db/migrate.js";
 import { createTenantRepo } from "../../../src/tenants/tenant-repo.js";
 import { buildTenant } from "../../helpers/factories.js";
-import { availableStores, createTestDatabase, type TestDatabase } from "../../helpers/test-database.js";
+import {
+  availableStores,
+  createTestDatabase,
+  type TestDatabase,
+} from "../../helpers/test-database.js";
 
 const stores = await availableStores();
 
@@ -20,7 +24,8 @@ describe.each(stores)("findReturningCaller on %s", (store) => {
 
   beforeAll(async () => {
     database = createTestDatabase(store);
-    const schema = database.postgresSchema === undefined ? {} : { postgresSchema: database.postgresSchema };
+    const schema =
+      database.postgresSchema === undefined ? {} : { postgresSchema: database.postgresSchema };
     handle = createDatabase({ url: database.url, ...schema });
     await migrateToLatest(handle, schema);
     await createTenantRepo(handle.db).upsertMany([mine, other], "2026-01-01T00:00:00.000Z");
@@ -30,7 +35,13 @@ describe.each(stores)("findReturningCaller on %s", (store) => {
     await database.drop();
   });
 
-  const lead = (id: string, tenantId: string, caller: string, at: string, fields: { name?: string; service?: string; suburb?: string; notes?: string } = {}) => ({
+  const lead = (
+    id: string,
+    tenantId: string,
+    caller: string,
+    at: string,
+    fields: { name?: string; service?: string; suburb?: string; notes?: string } = {},
+  ) => ({
     id,
     tenant_id: tenantId,
     call_id: `call-of-${id}`,
@@ -44,7 +55,13 @@ describe.each(stores)("findReturningCaller on %s", (store) => {
     created_at: at,
     updated_at: at,
   });
-  const call = (id: string, tenantId: string, caller: string, at: string, summary: string | null) => ({
+  const call = (
+    id: string,
+    tenantId: string,
+    caller: string,
+    at: string,
+    summary: string | null,
+  ) => ({
     id,
     tenant_id: tenantId,
     caller_number: caller,
@@ -54,8 +71,18 @@ describe.each(stores)("findReturningCaller on %s", (store) => {
   });
 
   it("knows nothing of a first-time caller, nor of their contact with another tenant", async () => {
-    await handle.db.insertInto("leads").values(lead("l-other", other.id, "+61491570001", "2026-02-01T00:00:00.000Z", { name: "Elsewhere" })).execute();
-    await handle.db.insertInto("calls").values(call("c-other", other.id, "+61491570001", "2026-02-01T00:00:00.000Z", "other tenant")).execute();
+    await handle.db
+      .insertInto("leads")
+      .values(
+        lead("l-other", other.id, "+61491570001", "2026-02-01T00:00:00.000Z", {
+          name: "Elsewhere",
+        }),
+      )
+      .execute();
+    await handle.db
+      .insertInto("calls")
+      .values(call("c-other", other.id, "+61491570001", "2026-02-01T00:00:00.000Z", "other tenant"))
+      .execute();
     expect(await findReturningCaller(handle.db, mine.id, "+61491570001", "now")).toBeUndefined();
   });
 
@@ -65,10 +92,18 @@ describe.each(stores)("findReturningCaller on %s", (store) => {
       .insertInto("leads")
       .values([
         lead("l-old", mine.id, caller, "2026-03-01T00:00:00.000Z", { name: "Old", service: "Gas" }),
-        lead("l-new", mine.id, caller, "2026-03-05T00:00:00.000Z", { name: "Daniel", service: "Blocked drains", suburb: "Glebe", notes: "kitchen" }),
+        lead("l-new", mine.id, caller, "2026-03-05T00:00:00.000Z", {
+          name: "Daniel",
+          service: "Blocked drains",
+          suburb: "Glebe",
+          notes: "kitchen",
+        }),
       ])
       .execute();
-    await handle.db.insertInto("calls").values(call("c-later", mine.id, caller, "2026-03-09T00:00:00.000Z", "asked about prices")).execute();
+    await handle.db
+      .insertInto("calls")
+      .values(call("c-later", mine.id, caller, "2026-03-09T00:00:00.000Z", "asked about prices"))
+      .execute();
     expect(await findReturningCaller(handle.db, mine.id, caller, "now")).toEqual({
       name: "Daniel",
       lastEnquiry: "Blocked drains, in Glebe, kitchen",

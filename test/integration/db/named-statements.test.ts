@@ -2,7 +2,11 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, type DatabaseHandle } from "../../../src/db/kysely.js";
 import { prepareQuery } from "../../../src/db/prepared-query.js";
-import { createPostgresTestDatabase, isPostgresAvailable, type TestDatabase } from "../../helpers/test-database.js";
+import {
+  createPostgresTestDatabase,
+  isPostgresAvailable,
+  type TestDatabase,
+} from "../../helpers/test-database.js";
 
 const postgresUp = await isPostgresAvailable();
 
@@ -14,7 +18,10 @@ const findNote = prepareQuery((db, p: { id: string }) =>
     .where("id" as never, "=", p.id as never),
 );
 const findWholeNote = prepareQuery((db, p: { id: string }) =>
-  db.selectFrom("tenants" as never).selectAll().where("id" as never, "=", p.id as never),
+  db
+    .selectFrom("tenants" as never)
+    .selectAll()
+    .where("id" as never, "=", p.id as never),
 );
 
 describe.runIf(postgresUp)("prepared queries on PostgreSQL", () => {
@@ -37,14 +44,21 @@ describe.runIf(postgresUp)("prepared queries on PostgreSQL", () => {
 
   const keptStatements = async () =>
     (
-      await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(
-        handle.db,
-      )
+      await sql<{
+        name: string;
+        statement: string;
+      }>`select name, statement from pg_prepared_statements`.execute(handle.db)
     ).rows;
 
   it("keeps a prepared query parsed on the connection and binds each call's values", async () => {
-    expect(await findNote.executeTakeFirst(handle.db, { id: "a" })).toEqual({ id: "a", body: "first" });
-    expect(await findNote.executeTakeFirst(handle.db, { id: "b" })).toEqual({ id: "b", body: null });
+    expect(await findNote.executeTakeFirst(handle.db, { id: "a" })).toEqual({
+      id: "a",
+      body: "first",
+    });
+    expect(await findNote.executeTakeFirst(handle.db, { id: "b" })).toEqual({
+      id: "b",
+      body: null,
+    });
     expect(await findNote.executeTakeFirst(handle.db, { id: "c" })).toBeUndefined();
     const kept = await keptStatements();
     expect(kept).toHaveLength(1);
@@ -53,18 +67,33 @@ describe.runIf(postgresUp)("prepared queries on PostgreSQL", () => {
   });
 
   it("parses queries with `*` and any other SQL on each call, keeping nothing for them", async () => {
-    expect(await findWholeNote.executeTakeFirst(handle.db, { id: "a" })).toEqual({ id: "a", body: "first" });
-    await handle.db.selectFrom("tenants" as never).select("id" as never).where("id" as never, "=", "a" as never).execute();
+    expect(await findWholeNote.executeTakeFirst(handle.db, { id: "a" })).toEqual({
+      id: "a",
+      body: "first",
+    });
+    await handle.db
+      .selectFrom("tenants" as never)
+      .select("id" as never)
+      .where("id" as never, "=", "a" as never)
+      .execute();
     expect(await keptStatements()).toHaveLength(1);
   });
 
   it("still runs a kept statement after its table gains a column, and inside a transaction", async () => {
     await sql`alter table tenants add column extra text`.execute(handle.db);
-    expect(await findNote.executeTakeFirst(handle.db, { id: "a" })).toEqual({ id: "a", body: "first" });
+    expect(await findNote.executeTakeFirst(handle.db, { id: "a" })).toEqual({
+      id: "a",
+      body: "first",
+    });
     await handle.db.transaction().execute(async (trx) => {
       await sql`update tenants set body = 'changed' where id = 'a'`.execute(trx);
-      expect(await findNote.executeTakeFirst(trx, { id: "a" })).toEqual({ id: "a", body: "changed" });
+      expect(await findNote.executeTakeFirst(trx, { id: "a" })).toEqual({
+        id: "a",
+        body: "changed",
+      });
     });
-    expect(await findWholeNote.executeTakeFirst(handle.db, { id: "a" })).toMatchObject({ extra: null });
+    expect(await findWholeNote.executeTakeFirst(handle.db, { id: "a" })).toMatchObject({
+      extra: null,
+    });
   });
 });

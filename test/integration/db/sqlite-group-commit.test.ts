@@ -80,7 +80,11 @@ describe("SQLite group commit", () => {
           ? db.insertInto("notes").values({ id, body: "alone" }).execute()
           : db.transaction().execute(async (trx) => {
               await trx.insertInto("notes").values({ id, body: "in a transaction" }).execute();
-              await trx.updateTable("notes").set({ body: "updated" }).where("id", "=", id).execute();
+              await trx
+                .updateTable("notes")
+                .set({ body: "updated" })
+                .where("id", "=", id)
+                .execute();
             });
       return write.then(() => seenWhenAnswered.push(committedIds("notes").includes(id)));
     });

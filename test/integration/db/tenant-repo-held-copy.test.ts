@@ -10,7 +10,11 @@ import {
   type TenantRepo,
 } from "../../../src/tenants/tenant-repo.js";
 import { buildTenant } from "../../helpers/factories.js";
-import { availableStores, createTestDatabase, type TestDatabase } from "../../helpers/test-database.js";
+import {
+  availableStores,
+  createTestDatabase,
+  type TestDatabase,
+} from "../../helpers/test-database.js";
 
 const stores = await availableStores();
 
@@ -21,7 +25,8 @@ describe.each(stores)("tenant lookups given the copy a cache holds, on %s", (sto
 
   beforeAll(async () => {
     database = createTestDatabase(store);
-    const schema = database.postgresSchema === undefined ? {} : { postgresSchema: database.postgresSchema };
+    const schema =
+      database.postgresSchema === undefined ? {} : { postgresSchema: database.postgresSchema };
     handle = createDatabase({ url: database.url, ...schema });
     await migrateToLatest(handle, schema);
     repo = createTenantRepo(handle.db);
@@ -67,7 +72,11 @@ describe.each(stores)("tenant lookups given the copy a cache holds, on %s", (sto
     const tenant = buildTenant();
     await repo.upsertMany([tenant], "2026-01-01T00:00:00.000Z");
     const stored = await repo.findById(tenant.id);
-    const lookalike = { tenant: { ...tenant, name: "From elsewhere" }, version: 1, updatedAt: "2026-01-01T00:00:00.000Z" };
+    const lookalike = {
+      tenant: { ...tenant, name: "From elsewhere" },
+      version: 1,
+      updatedAt: "2026-01-01T00:00:00.000Z",
+    };
     expect(stored?.version).toBe(1);
     const found = await repo.findById(tenant.id, () => lookalike);
     expect(found).not.toBe(lookalike);

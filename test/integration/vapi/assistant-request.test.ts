@@ -40,19 +40,28 @@ describe("assistant-request", () => {
     expect(system).toContain("Wednesday 25 November 2026, 10:30 am");
     expect(system).toContain("open now, until 5:00 pm");
     expect(model.tools?.map((tool) => tool.type)).toContain("transferCall");
-    expect(assistant?.voice).toEqual({ provider: "deepgram", voiceId: "hyperion", model: "aura-2" });
+    expect(assistant?.voice).toEqual({
+      provider: "deepgram",
+      voiceId: "hyperion",
+      model: "aura-2",
+    });
   });
 
   it("falls back to the dialed number when the Vapi phone-number id is unknown", async () => {
     const response = await server.postWebhook(
-      assistantRequest({ vapiPhoneNumberId: "not-a-known-id", number: tenant.phoneNumbers[0]?.number }),
+      assistantRequest({
+        vapiPhoneNumberId: "not-a-known-id",
+        number: tenant.phoneNumbers[0]?.number,
+      }),
     );
     const body = (await response.json()) as Vapi.ServerMessageResponseAssistantRequest;
     expect(body.assistant?.metadata?.tenantId).toBe(tenant.id);
   });
 
   it("answers an unknown number with HTTP 200 and a spoken error", async () => {
-    const response = await server.postWebhook(assistantRequest({ vapiPhoneNumberId: "nope", number: "+61299999999" }));
+    const response = await server.postWebhook(
+      assistantRequest({ vapiPhoneNumberId: "nope", number: "+61299999999" }),
+    );
     expect(response.status).toBe(200);
     const body = (await response.json()) as Vapi.ServerMessageResponseAssistantRequest;
     expect(body.assistant).toBeUndefined();
@@ -77,18 +86,50 @@ describe("assistant-request for a returning caller", () => {
     await server.deps.db
       .insertInto("leads")
       .values([
-        { id: "lead-mine", tenant_id: mine.id, call_id: "earlier-call", caller_number: caller, callback_number: caller, name: "Daniel", service: "Blocked drains", urgency: "today", suburb: "Glebe", notes: null, created_at: now, updated_at: now },
-        { id: "lead-other", tenant_id: other.id, call_id: "other-call", caller_number: caller, callback_number: caller, name: "Secret Name", service: "Gas fitting", urgency: "today", suburb: "Manly", notes: null, created_at: now, updated_at: now },
+        {
+          id: "lead-mine",
+          tenant_id: mine.id,
+          call_id: "earlier-call",
+          caller_number: caller,
+          callback_number: caller,
+          name: "Daniel",
+          service: "Blocked drains",
+          urgency: "today",
+          suburb: "Glebe",
+          notes: null,
+          created_at: now,
+          updated_at: now,
+        },
+        {
+          id: "lead-other",
+          tenant_id: other.id,
+          call_id: "other-call",
+          caller_number: caller,
+          callback_number: caller,
+          name: "Secret Name",
+          service: "Gas fitting",
+          urgency: "today",
+          suburb: "Manly",
+          notes: null,
+          created_at: now,
+          updated_at: now,
+        },
       ])
       .execute();
 
     const prompt = async (tenant: Tenant, callerNumber: string) => {
       const phone = tenant.phoneNumbers[0];
       const response = await server.postWebhook(
-        assistantRequest({ vapiPhoneNumberId: phone?.vapiPhoneNumberId, number: phone?.number, callerNumber }),
+        assistantRequest({
+          vapiPhoneNumberId: phone?.vapiPhoneNumberId,
+          number: phone?.number,
+          callerNumber,
+        }),
       );
       const body = (await response.json()) as Vapi.ServerMessageResponseAssistantRequest;
-      return ((body.assistant?.model as Vapi.CreateAssistantDtoModel.Openai).messages?.[0]?.content) ?? "";
+      return (
+        (body.assistant?.model as Vapi.CreateAssistantDtoModel.Openai).messages?.[0]?.content ?? ""
+      );
     };
 
     const returning = await prompt(mine, caller);
@@ -118,19 +159,43 @@ describe("assistant-request from one minute to the next", () => {
     const at = new Date(WEDNESDAY_MORNING).toISOString();
     await server.deps.db
       .insertInto("leads")
-      .values({ id: "lead-minutes", tenant_id: tenant.id, call_id: "earlier-minutes", caller_number: caller, callback_number: caller, name: "Ava \"Quotes\"", service: "Gas fitting", urgency: "today", suburb: "Manly", notes: null, created_at: at, updated_at: at })
+      .values({
+        id: "lead-minutes",
+        tenant_id: tenant.id,
+        call_id: "earlier-minutes",
+        caller_number: caller,
+        callback_number: caller,
+        name: 'Ava "Quotes"',
+        service: "Gas fitting",
+        urgency: "today",
+        suburb: "Manly",
+        notes: null,
+        created_at: at,
+        updated_at: at,
+      })
       .execute();
     const prompt = async (callerNumber: string) => {
       const phone = tenant.phoneNumbers[0];
       const response = await server.postWebhook(
-        assistantRequest({ vapiPhoneNumberId: phone?.vapiPhoneNumberId, number: phone?.number, callerNumber }),
+        assistantRequest({
+          vapiPhoneNumberId: phone?.vapiPhoneNumberId,
+          number: phone?.number,
+          callerNumber,
+        }),
       );
       const body = (await response.json()) as Vapi.ServerMessageResponseAssistantRequest;
       expect(body.assistant?.metadata).toEqual({ tenantId: tenant.id, tenantName: tenant.name });
-      return ((body.assistant?.model as Vapi.CreateAssistantDtoModel.Openai).messages?.[0]?.content) ?? "";
+      return (
+        (body.assistant?.model as Vapi.CreateAssistantDtoModel.Openai).messages?.[0]?.content ?? ""
+      );
     };
 
-    for (const [minute, time] of [[0, "10:30 am"], [1, "10:31 am"], [9, "10:39 am"], [31, "11:01 am"]] as const) {
+    for (const [minute, time] of [
+      [0, "10:30 am"],
+      [1, "10:31 am"],
+      [9, "10:39 am"],
+      [31, "11:01 am"],
+    ] as const) {
       now = WEDNESDAY_MORNING + minute * 60_000;
       const first = await prompt("+61491570112");
       expect(first).toContain(`Wednesday 25 November 2026, ${time}`);
@@ -149,7 +214,9 @@ describe("assistant-request with PUBLIC_URL", () => {
     const server = await startTestServer({ env: { PUBLIC_URL: "https://frontdesk.example.com/" } });
     try {
       const tenant = await createTenant(server.deps);
-      const response = await server.postWebhook(assistantRequest({ number: tenant.phoneNumbers[0]?.number }));
+      const response = await server.postWebhook(
+        assistantRequest({ number: tenant.phoneNumbers[0]?.number }),
+      );
       const body = (await response.json()) as Vapi.ServerMessageResponseAssistantRequest;
       expect(body.assistant?.server?.url).toBe("https://frontdesk.example.com/vapi/webhook");
       const model = body.assistant?.model as Vapi.CreateAssistantDtoModel.Openai;

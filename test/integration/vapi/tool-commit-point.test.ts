@@ -57,7 +57,11 @@ describe("tool budget versus the commit point (sqlite)", () => {
 
   beforeAll(async () => {
     database = createTestDatabase("sqlite");
-    const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: database.url, RUN_WORKERS: "false" });
+    const config = loadConfig({
+      NODE_ENV: "test",
+      DATABASE_URL: database.url,
+      RUN_WORKERS: "false",
+    });
     deps = await createDeps(config);
     await deps.tenants.upsertMany([tenant], new Date().toISOString());
   });

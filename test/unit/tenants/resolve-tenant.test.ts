@@ -99,7 +99,13 @@ describe("tenant resolver", () => {
     expect(resolver.findFresh({ number: "+61255500000" })?.tenant.id).toBe(tenants[0]?.id);
     expect(resolver.findFresh({ number: "+61255500001" })).toBeUndefined();
     await resolver.resolve({ number: "+61255500001" });
-    expect(prepared).toEqual([tenants[0]?.id, tenants[1]?.id, tenants[2]?.id, tenants[3]?.id, tenants[1]?.id]);
+    expect(prepared).toEqual([
+      tenants[0]?.id,
+      tenants[1]?.id,
+      tenants[2]?.id,
+      tenants[3]?.id,
+      tenants[1]?.id,
+    ]);
   });
 
   it("does not keep a read that an invalidation overtook, and does not share it with later callers", async () => {
@@ -128,6 +134,8 @@ describe("tenant resolver", () => {
     release();
     expect((await early).resolved?.tenant.name).toBe("Before The Edit");
     expect(resolver.findFresh({ number: "+61255500001" })).toBeUndefined();
-    expect((await resolver.resolve({ number: "+61255500001" })).resolved?.tenant.name).toBe("After The Edit");
+    expect((await resolver.resolve({ number: "+61255500001" })).resolved?.tenant.name).toBe(
+      "After The Edit",
+    );
   });
 });

@@ -16,7 +16,9 @@ const options: AssistantBuildOptions = {
 
 function systemPrompt(json: string): string {
   const body = JSON.parse(json) as Vapi.ServerMessageResponseAssistantRequest;
-  return (body.assistant?.model as Vapi.CreateAssistantDtoModel.Openai).messages?.[0]?.content ?? "";
+  return (
+    (body.assistant?.model as Vapi.CreateAssistantDtoModel.Openai).messages?.[0]?.content ?? ""
+  );
 }
 
 function callContextOf(json: string): string | undefined {
@@ -50,7 +52,10 @@ describe("PreparedAssistant", () => {
   });
 
   it("keeps the call context in the variable values of a saved assistant", () => {
-    const prepared = prepareAssistant(buildTenant({ assistant: { assistantId: "saved-assistant" } }), options);
+    const prepared = prepareAssistant(
+      buildTenant({ assistant: { assistantId: "saved-assistant" } }),
+      options,
+    );
     for (const context of CONTEXTS) {
       expect(callContextOf(prepared.renderKept(context).json)).toBe(context);
       expect(callContextOf(prepared.render(`${context}!`).json)).toBe(`${context}!`);
