@@ -262,16 +262,35 @@ describe("other routes", () => {
   it.each([
     ["GET", "/"],
     ["GET", "/nope"],
-    ["GET", "/vapi/webhook"],
     ["POST", "/vapi/webhook/extra"],
-    ["DELETE", "/healthz"],
-    ["GET", "/vapi/webhook?x=1"],
+    ["POST", "/healthz/"],
+    ["GET", "/nope?x=1"],
   ])("answers %s %s with 404 NOT_FOUND in the error shape", async (method, path) => {
     const response = await fetch(`${server.url}${path}`, {
       method,
       ...(method === "POST" ? { headers: { "content-type": "application/json" }, body: "{}" } : {}),
     });
     const body = await expectError(response, 404, "NOT_FOUND");
+    expect(body.error.message).not.toContain("?");
+    expect(response.headers.get("allow")).toBeNull();
+  });
+
+  it.each([
+    ["GET", "/vapi/webhook", "POST"],
+    ["GET", "/vapi/webhook?x=1", "POST"],
+    ["PUT", "/vapi/webhook", "POST"],
+    ["DELETE", "/healthz", "GET, HEAD"],
+    ["POST", "/readyz", "GET, HEAD"],
+  ])("answers %s %s with 405 METHOD_NOT_ALLOWED and Allow: %s", async (method, path, allow) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      ...(method === "GET" || method === "DELETE"
+        ? {}
+        : { headers: { "content-type": "application/json" }, body: "{}" }),
+    });
+    const body = await expectError(response, 405, "METHOD_NOT_ALLOWED");
+    expect(response.headers.get("allow")).toBe(allow);
+    expect(body.error.message).toContain(allow);
     expect(body.error.message).not.toContain("?");
   });
 

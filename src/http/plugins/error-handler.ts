@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ZodError } from "zod";
 import { AppError, toErrorBody } from "../../errors.js";
+import { trackAllowedMethods } from "./allowed-methods.js";
 
 // Fastify's own coded errors that are the client's fault, mapped onto our catalog.
 const FASTIFY_CODES: Record<string, AppError["code"]> = {
@@ -43,7 +44,9 @@ export function toAppError(error: unknown): AppError {
   return new AppError("INTERNAL", "Internal error.", { cause: error, expose: false });
 }
 
+/** Must run before any route is registered (a 405 needs to know every route). */
 export function registerErrorHandlers(app: FastifyInstance): void {
+  const allowedMethods = trackAllowedMethods(app);
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
     if (appError.statusCode >= 500) {
@@ -55,10 +58,22 @@ export function registerErrorHandlers(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const error = new AppError(
-      "NOT_FOUND",
-      `No route for ${request.method} ${request.url.split("?")[0] ?? ""}.`,
-    );
+    const path = request.url.split("?")[0] ?? "";
+    const allowed = allowedMethods.forPath(path);
+    if (allowed.length > 0) {
+      // RFC 9110 §15.5.6: a 405 lists what the resource does accept. A browser opening the
+      // webhook URL learns it takes POST instead of being told it does not exist.
+      const error = new AppError(
+        "METHOD_NOT_ALLOWED",
+        `${path} does not accept ${request.method}; it accepts ${allowed.join(", ")}.`,
+      );
+      void reply
+        .status(405)
+        .header("allow", allowed.join(", "))
+        .send(toErrorBody(error, request.id));
+      return;
+    }
+    const error = new AppError("NOT_FOUND", `No route for ${request.method} ${path}.`);
     void reply.status(404).send(toErrorBody(error, request.id));
   });
 }

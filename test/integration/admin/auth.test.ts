@@ -48,6 +48,13 @@ describe.each(await availableStores())("admin API authentication (%s)", (store) 
     expect(response.body.error.code).toBe("UNAUTHORIZED");
   });
 
+  it("answers a method a parametric route lacks with 405 and the methods it has", async () => {
+    const response = await call<ErrorResponse>("POST", "/tenants/some-tenant", { body: {} });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("DELETE, GET, HEAD, PATCH, PUT");
+    expect(response.body.error.code).toBe("METHOD_NOT_ALLOWED");
+  });
+
   it("accepts the scheme name in any case", async () => {
     const response = await call("GET", "/tenants", {
       token: null,
