@@ -1,4 +1,4 @@
-import { request as httpRequest } from "node:http";
+import { Agent, request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assistantRequest } from "../fixtures/vapi/builders.js";
 import { startTestServer, type TestServer } from "../helpers/start-server.js";
@@ -25,23 +25,30 @@ function rawPost(
   url: string,
   body: Buffer | string,
   headers: Record<string, string | number>,
+  agent?: Agent,
 ): Promise<{
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
+  reusedSocket: boolean;
 }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${url}/vapi/webhook`, { method: "POST", headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          text: Buffer.concat(chunks).toString("utf8"),
-        }),
-      );
-    });
+    const req = httpRequest(
+      `${url}/vapi/webhook`,
+      { method: "POST", headers, ...(agent === undefined ? {} : { agent }) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString("utf8"),
+            reusedSocket: req.reusedSocket,
+          }),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -168,6 +175,32 @@ describe("bad input on the webhook", () => {
     });
     expect(response.status).toBe(413);
     expect(JSON.parse(response.text)).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
+  });
+
+  // Closing a socket with the rest of an upload unread makes the kernel send a reset, and a
+  // client still sending then loses the answer (EPIPE instead of a 413). The server reads and
+  // discards the rest instead, which this shows deterministically: the connection survives the
+  // error and carries the next request.
+  it.each([
+    ["an oversized body (413)", "x".repeat(BODY_LIMIT_BYTES * 4), 413],
+    ["invalid JSON (400)", "{not json", 400],
+  ])("keeps the connection after %s, so the answer always arrives", async (_case, bad, status) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await rawPost(server.url, bad, { "content-type": "application/json" }, agent);
+      expect(first.status).toBe(status);
+      expect(first.headers.connection).not.toBe("close");
+      const second = await rawPost(
+        server.url,
+        JSON.stringify({ message: { type: "hang" } }),
+        { "content-type": "application/json" },
+        agent,
+      );
+      expect(second.status).toBe(200);
+      expect(second.reusedSocket).toBe(true);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("accepts a body just under the limit", async () => {

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import { ZodError } from "zod";
 import { AppError, toErrorBody } from "../../errors.js";
 import { trackAllowedMethods } from "./allowed-methods.js";
@@ -44,10 +44,33 @@ export function toAppError(error: unknown): AppError {
   return new AppError("INTERNAL", "Internal error.", { cause: error, expose: false });
 }
 
+// Body errors after which the request is still framed by its headers, so the connection can go on.
+const BODY_ERRORS_KEEPING_THE_CONNECTION = new Set([
+  "FST_ERR_CTP_BODY_TOO_LARGE",
+  "FST_ERR_CTP_EMPTY_JSON_BODY",
+  "FST_ERR_CTP_INVALID_JSON_BODY",
+]);
+
+/**
+ * Fastify marks the connection to close after a body error, in case the client is still
+ * sending. But closing a socket with unread bytes makes the kernel answer with a reset, and a
+ * client still uploading can lose the 413 along with it: the long fuzz run saw one oversized
+ * body in 100,000 requests end in EPIPE instead of its 413 (about 1 in 400 when repeated). Without
+ * the header Node reads and discards the rest of the body, bounded by HTTP_REQUEST_TIMEOUT_MS
+ * like any upload, so the client always reads its answer and may reuse the connection.
+ */
+export function keepConnectionAfterBodyError(error: unknown, reply: FastifyReply): void {
+  const code = (error as Partial<FastifyError> | null | undefined)?.code;
+  if (code !== undefined && BODY_ERRORS_KEEPING_THE_CONNECTION.has(code)) {
+    reply.removeHeader("connection");
+  }
+}
+
 /** Must run before any route is registered (a 405 needs to know every route). */
 export function registerErrorHandlers(app: FastifyInstance): void {
   const allowedMethods = trackAllowedMethods(app);
   app.setErrorHandler((error, request, reply) => {
+    keepConnectionAfterBodyError(error, reply);
     const appError = toAppError(error);
     if (appError.statusCode >= 500) {
       request.log.error({ err: error }, "request failed");
