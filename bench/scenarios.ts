@@ -216,21 +216,37 @@ const BASELINE_SUMMARY =
   "bare Fastify (bench/baseline-server.ts): default JSON parser, an answer of the size and shape frontdesk gives, no auth, no logging, no validation, no storage";
 const BASELINE_REQUIRES = { store: "sqlite", redis: false, workers: 1 } as const;
 
+/**
+ * What differs when a frontdesk scenario's bodies go to the bare baseline server instead: its
+ * summary, where it can run, and no credentials (the baseline checks none).
+ */
+function sentTo(target: Scenario["target"], request: string) {
+  return target === "baseline"
+    ? {
+        fields: {
+          target,
+          summary: `${BASELINE_SUMMARY}, sent the ${request}`,
+          requires: BASELINE_REQUIRES,
+        },
+        headers: (_env: ScenarioEnv): Record<string, string> => JSON_HEADERS,
+      }
+    : { fields: { target, summary: request }, headers: secretHeaders };
+}
+
 function toolCallsTwo(name: ScenarioName, target: Scenario["target"] = "frontdesk"): Scenario {
   const body =
     "tool-calls with create_lead + check_availability mid-call (history and assistant echo included); fresh call and toolCall ids per request";
+  const receiver = sentTo(target, body);
   return {
     name,
-    summary: target === "baseline" ? `${BASELINE_SUMMARY}, sent the ${body}` : body,
-    target,
+    ...receiver.fields,
     tenants: "example",
     defaultConnections: 50,
-    ...(target === "baseline" ? { requires: BASELINE_REQUIRES } : {}),
     prepare(env) {
       const template = createToolCallsTemplate(env.tenant);
       const ids = createIdSequence();
       return {
-        headers: target === "baseline" ? JSON_HEADERS : secretHeaders(env),
+        headers: receiver.headers(env),
         primeRequests: 0,
         steps: [
           {
@@ -260,18 +276,17 @@ function endOfCall(
   target: Scenario["target"] = "frontdesk",
 ): Scenario {
   const body = `end-of-call-report of ~${Math.round(targetBytes / 1024)} KB (transcript, both message formats, costs, analysis, assistant echo); a new call id per request`;
+  const receiver = sentTo(target, body);
   return {
     name,
-    summary: target === "baseline" ? `${BASELINE_SUMMARY}, sent the ${body}` : body,
-    target,
+    ...receiver.fields,
     tenants: "example",
     defaultConnections: connections,
-    ...(target === "baseline" ? { requires: BASELINE_REQUIRES } : {}),
     prepare(env) {
       const template = createEndOfCallReportTemplate({ tenant: env.tenant, targetBytes });
       const ids = createIdSequence();
       return {
-        headers: target === "baseline" ? JSON_HEADERS : secretHeaders(env),
+        headers: receiver.headers(env),
         primeRequests: 0,
         steps: [
           {
