@@ -5,9 +5,12 @@
  *
  *   npx tsx bench/fuzz-long.ts                       # 100,000 requests, 8 at a time
  *   npx tsx bench/fuzz-long.ts --requests 5000 --concurrency 4 --seed 42
+ *   npx tsx bench/fuzz-long.ts --store postgres      # a new database on the shared server
  *
  * The server is `src/server.ts` under tsx with NODE_ENV=production, LOG_LEVEL=warn, a fresh
- * SQLite file with one tenant, an HMAC key and BODY_LIMIT_BYTES=1 MiB, on a free 127.0.0.1 port.
+ * store with one tenant (a SQLite file, or with `--store postgres` a database created on
+ * `--postgres-url`'s server and dropped after), an HMAC key and BODY_LIMIT_BYTES=1 MiB, on a free
+ * 127.0.0.1 port.
  * Every answer is checked against the documented contract (webhook-contract.ts). Exits non-zero
  * when any answer was a 5xx or broke the contract, a request failed, the server logged an error,
  * or it stopped answering.
@@ -30,6 +33,7 @@ import {
   type FuzzTarget,
 } from "../test/integration/security/fuzz-cases.js";
 import { checkWebhookAnswer } from "../test/integration/security/webhook-contract.js";
+import { createPostgresDatabase, dropPostgresDatabase, postgresUrlFor } from "./bench-stores.js";
 import { findFreePort, startChildServer, type ChildServer } from "./child-server.js";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -44,15 +48,22 @@ const { values: args } = parseArgs({
     requests: { type: "string", default: "100000" },
     concurrency: { type: "string", default: "8" },
     seed: { type: "string" },
+    store: { type: "string", default: "sqlite" },
+    "postgres-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/postgres" },
     help: { type: "boolean", default: false },
   },
 });
 if (args.help === true) {
   process.stdout.write(
-    "Usage: npx tsx bench/fuzz-long.ts [--requests N] [--concurrency N] [--seed N]\n",
+    "Usage: npx tsx bench/fuzz-long.ts [--requests N] [--concurrency N] [--seed N] [--store sqlite|postgres] [--postgres-url URL]\n",
   );
   process.exit(0);
 }
+if (args.store !== "sqlite" && args.store !== "postgres") {
+  process.stderr.write(`--store must be sqlite or postgres, not ${args.store}\n`);
+  process.exit(2);
+}
+const adminUrl = args["postgres-url"];
 const total = Number(args.requests);
 const concurrency = Number(args.concurrency);
 const seed = args.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(args.seed);
@@ -94,9 +105,14 @@ interface Sample {
 
 async function main(): Promise<number> {
   const workDir = await mkdtemp(join(tmpdir(), "frontdesk-fuzz-long-"));
+  const postgresDatabase =
+    args.store === "postgres" ? await createPostgresDatabase(adminUrl) : undefined;
   let server: ChildServer | undefined;
   try {
-    const databaseUrl = join(workDir, "frontdesk.db");
+    const databaseUrl =
+      postgresDatabase === undefined
+        ? join(workDir, "frontdesk.db")
+        : postgresUrlFor(adminUrl, postgresDatabase);
     const tenant = await seedTenant(databaseUrl);
     const phone = tenant.phoneNumbers[0];
     if (phone?.vapiPhoneNumberId === undefined) throw new Error("tenant without a phone id");
@@ -229,7 +245,7 @@ async function main(): Promise<number> {
     const last = samples.at(-1);
     const fiveXx = [...statuses].filter(([status]) => status >= 500).reduce((n, [, c]) => n + c, 0);
     const lines = [
-      `fuzz-long: ${total} requests, concurrency ${concurrency}, seed ${seed}, ${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)} req/s)`,
+      `fuzz-long: ${total} requests on ${args.store}, concurrency ${concurrency}, seed ${seed}, ${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)} req/s)`,
       `statuses: ${[...statuses]
         .sort(([a], [b]) => a - b)
         .map(([status, count]) => `${status}×${count}`)
@@ -252,6 +268,7 @@ async function main(): Promise<number> {
   } finally {
     await server?.stop();
     await rm(workDir, { recursive: true, force: true });
+    if (postgresDatabase !== undefined) await dropPostgresDatabase(adminUrl, postgresDatabase);
   }
 }
 
