@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { startTestServer, type TestServer } from "../../helpers/start-server.js";
 import { availableStores } from "../../helpers/test-database.js";
-import { adminClient, type AdminCall } from "./admin-client.js";
+import { ADMIN_TOKEN, adminClient, type AdminCall } from "./admin-client.js";
 
 /*
  * Property-based fuzzing of the admin API's writes: the example tenant document with one to
@@ -92,7 +92,7 @@ describe.each(stores)("admin API fuzzing (%s)", (store) => {
   let call: AdminCall;
 
   beforeAll(async () => {
-    server = await startTestServer({ store, env: { ADMIN_TOKEN: "admin-test-token-5c1e9a7f2b" } });
+    server = await startTestServer({ store, env: { ADMIN_TOKEN } });
     call = adminClient(server);
     expect((await call("PUT", `/tenants/${String(EXAMPLE.id)}`, { body: EXAMPLE })).status).toBe(
       201,
