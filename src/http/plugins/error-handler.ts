@@ -59,18 +59,23 @@ const BODY_ERRORS_KEEPING_THE_CONNECTION = new Set([
  * the header Node reads and discards the rest of the body, bounded by HTTP_REQUEST_TIMEOUT_MS
  * like any upload, so the client always reads its answer and may reuse the connection.
  */
-export function keepConnectionAfterBodyError(error: unknown, reply: FastifyReply): void {
+function keepConnectionAfterBodyError(error: unknown, reply: FastifyReply): void {
   const code = (error as Partial<FastifyError> | null | undefined)?.code;
   if (code !== undefined && BODY_ERRORS_KEEPING_THE_CONNECTION.has(code)) {
     reply.removeHeader("connection");
   }
 }
 
-/** Must run before any route is registered (a 405 needs to know every route). */
+/** Must run before any route is registered (a 405 needs to know every route; the hook must reach it). */
 export function registerErrorHandlers(app: FastifyInstance): void {
   const allowedMethods = trackAllowedMethods(app);
-  app.setErrorHandler((error, request, reply) => {
+  // A hook rather than a line in each error handler: it runs before whichever handler the
+  // route's plugin set (the dashboard has its own).
+  app.addHook("onError", (_request, reply, error, done) => {
     keepConnectionAfterBodyError(error, reply);
+    done();
+  });
+  app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
     if (appError.statusCode >= 500) {
       request.log.error({ err: error }, "request failed");

@@ -435,7 +435,8 @@ function baseBody(fuzzCase: FuzzCase, target: FuzzTarget): { value: Json } {
   return { value: JSON.parse(JSON.stringify(built ?? null)) as Json };
 }
 
-interface Slot {
+/** Where one value sits in a JSON tree: its parent and its key there. */
+export interface Slot {
   parent: Container | { value: Json };
   key: string | number;
 }
@@ -444,7 +445,7 @@ interface Slot {
 const MAX_SLOTS = 20_000;
 
 /** Every place a value sits, breadth first (iterative: earlier mutations may nest deeply). */
-function slotsOf(holder: { value: Json }): Slot[] {
+export function slotsOf(holder: { value: Json }): Slot[] {
   const slots: Slot[] = [{ parent: holder, key: "value" }];
   for (let index = 0; index < slots.length && slots.length < MAX_SLOTS; index += 1) {
     const slot = slots[index];
@@ -468,7 +469,7 @@ function read(slot: Slot): Json {
   return (slot.parent as Record<string | number, Json>)[slot.key] ?? null;
 }
 
-function write(slot: Slot, value: Json): void {
+export function write(slot: Slot, value: Json): void {
   if (Array.isArray(slot.parent)) {
     slot.parent[slot.key as number] = value;
   } else {

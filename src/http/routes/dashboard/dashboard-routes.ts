@@ -3,7 +3,7 @@ import type { Dashboard } from "../../../dashboard/create-dashboard.js";
 import { safeNextPath } from "../../../dashboard/dashboard-queries.js";
 import { errorPage } from "../../../dashboard/views/layout.js";
 import { AppError } from "../../../errors.js";
-import { keepConnectionAfterBodyError, toAppError } from "../../plugins/error-handler.js";
+import { toAppError } from "../../plugins/error-handler.js";
 import { rejectNulCharacters } from "../../plugins/reject-nul-characters.js";
 import { assetRoutes } from "./asset-routes.js";
 import { authRoutes } from "./auth-routes.js";
@@ -114,7 +114,6 @@ export async function dashboardRoutes(
   });
 
   app.setErrorHandler(async (error, request, reply) => {
-    keepConnectionAfterBodyError(error, reply);
     const appError = toAppError(error);
     if (appError.statusCode >= 500) request.log.error({ err: error }, "dashboard request failed");
     else
