@@ -136,7 +136,7 @@ async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Pro
   let cliRecord: RunRecord | undefined;
   try {
     if (isBaseline) {
-      target = await startBaseline(REPO_ROOT);
+      target = await startBaseline(REPO_ROOT, scenario.baselineStack ?? "fastify");
     } else {
       const workDir = await mkdtemp(join(tmpdir(), "frontdesk-bench-"));
       try {

@@ -31,6 +31,7 @@ export const SCENARIO_NAMES = [
   "baseline-fastify",
   "baseline-fastify-tool-calls",
   "baseline-fastify-end-of-call-30kb",
+  "baseline-node-http",
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -95,6 +96,8 @@ export interface Scenario {
   name: ScenarioName;
   summary: string;
   target: "frontdesk" | "baseline";
+  /** The baseline server's HTTP layer (bench/baseline-server.ts); default fastify. */
+  baselineStack?: "fastify" | "node-http";
   defaultConnections: number;
   /** The performance goal, when there is one. */
   goal?: { minRequestsPerSecond?: number; maxP99Ms: number };
@@ -210,6 +213,21 @@ function staticBody(
     primeRequests: 0,
     steps: [{ label, dynamic: false, next: () => ({ body }), check }],
   };
+}
+
+/** The assistant-request of assistant-request-hot, to a baseline's fixed ~3 KB answer. */
+function fixedAssistantAnswer(env: ScenarioEnv): PreparedScenario {
+  return staticBody(
+    { ...JSON_HEADERS },
+    createAssistantRequestBody(env.tenant),
+    (status, body) => {
+      if (status !== 200) return nonOk(status, body);
+      return parseObject(body)?.assistant === undefined
+        ? { ok: false, problem: `no assistant: ${body.slice(0, 200)}` }
+        : { ok: true, detail: `fixed answer, ${body.length} B` };
+    },
+    "request",
+  );
 }
 
 const BASELINE_SUMMARY =
@@ -612,17 +630,17 @@ export const SCENARIOS: readonly Scenario[] = [
     tenants: "example",
     defaultConnections: 50,
     requires: BASELINE_REQUIRES,
-    prepare: (env) =>
-      staticBody(
-        { ...JSON_HEADERS },
-        createAssistantRequestBody(env.tenant),
-        (status, body) => {
-          if (status !== 200) return nonOk(status, body);
-          return parseObject(body)?.assistant === undefined
-            ? { ok: false, problem: `no assistant: ${body.slice(0, 200)}` }
-            : { ok: true, detail: `fixed answer, ${body.length} B` };
-        },
-        "request",
-      ),
+    prepare: fixedAssistantAnswer,
+  },
+  {
+    name: "baseline-node-http",
+    summary:
+      "bare Node.js http (bench/baseline-server.ts with BASELINE_STACK=node-http): the body read and JSON.parse by hand, the same fixed ~3 KB answer as baseline-fastify, no framework at all: the floor under any Node.js server, for the same assistant-request body",
+    target: "baseline",
+    baselineStack: "node-http",
+    tenants: "example",
+    defaultConnections: 50,
+    requires: BASELINE_REQUIRES,
+    prepare: fixedAssistantAnswer,
   },
 ];

@@ -116,8 +116,11 @@ async function waitForWorkers(server: ChildServer, workers: number): Promise<voi
   throw new Error(`the ${workers} workers did not all start within 20 s`);
 }
 
-/** The bare Fastify reference server (bench/baseline-server.ts), started the same way. */
-export async function startBaseline(repoRoot: string): Promise<RunningTarget> {
+/** The bare reference server (bench/baseline-server.ts) on the given stack, started the same way. */
+export async function startBaseline(
+  repoRoot: string,
+  stack: "fastify" | "node-http",
+): Promise<RunningTarget> {
   const workDir = await mkdtemp(join(tmpdir(), "frontdesk-bench-baseline-"));
   const port = await findFreePort();
   try {
@@ -128,6 +131,7 @@ export async function startBaseline(repoRoot: string): Promise<RunningTarget> {
         NODE_ENV: "production",
         HOST: "127.0.0.1",
         PORT: String(port),
+        BASELINE_STACK: stack,
       },
       cwd: repoRoot,
       stdoutFile: join(workDir, "server.log"),
