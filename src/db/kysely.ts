@@ -9,7 +9,7 @@ import type { Database } from "./schema.js";
 import { BUSY_WAIT_MS, FairSqliteDialect } from "./sqlite-dialect.js";
 
 /** SQLite's page cache per connection, in KiB (SQLite's own default). */
-const SQLITE_CACHE_KIB = 2000;
+export const SQLITE_CACHE_KIB = 2000;
 
 export type DatabaseDialect = "sqlite" | "postgres";
 

@@ -1,0 +1,198 @@
+/*
+ * How much of an end-of-call report's cost is storing it, on SQLite:
+ *   npx tsx bench/storage-floor.ts [--reports 10000] [--in-flight 50]
+ *
+ * The reports are those of the end-of-call-30kb scenario (a new call id each), parsed, validated
+ * and read as frontdesk reads them, before the clock starts. Then the same rows are stored twice,
+ * each time in a fresh database file with frontdesk's schema and settings (WAL,
+ * synchronous=NORMAL):
+ * - frontdesk: through the call repository as the webhook does (`recordReport`: the upsert with
+ *   its conflict clause and RETURNING, Kysely, group commit), `--in-flight` at a time;
+ * - better-sqlite3 alone: one prepared INSERT of the same columns, `--in-flight` rows per
+ *   transaction, which is what group commit turns concurrent reports into; its JSON columns
+ *   are serialized before the clock starts.
+ * The second is the floor under any code that stores these rows in SQLite on this machine. Times
+ * are CPU per report of this process (user + system: SQLite's writes are system time), and the
+ * wall clock. Neither includes HTTP, JSON parsing or the notification job.
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import SQLite from "better-sqlite3";
+import { createCallRepo, type CallReport } from "../src/calls/call-repo.js";
+import { createDatabase, SQLITE_CACHE_KIB } from "../src/db/kysely.js";
+import { migrateToLatest } from "../src/db/migrate.js";
+import { parseTenantFile } from "../src/tenants/parse-tenant-file.js";
+import type { Tenant } from "../src/tenants/tenant-document.js";
+import { createTenantRepo } from "../src/tenants/tenant-repo.js";
+import { MESSAGE_SCHEMAS } from "../src/vapi/messages.js";
+import { readCallReport } from "../src/vapi/read-call-report.js";
+import { CALL_ID, createEndOfCallReportTemplate } from "./payloads/end-of-call-report.js";
+
+const { values } = parseArgs({
+  options: {
+    reports: { type: "string", default: "10000" },
+    "in-flight": { type: "string", default: "50" },
+  },
+});
+const reportCount = Number(values.reports);
+const inFlight = Number(values["in-flight"]);
+if (!Number.isInteger(reportCount) || reportCount < inFlight || !Number.isInteger(inFlight)) {
+  throw new Error("--reports and --in-flight must be whole numbers, reports >= in-flight");
+}
+
+const EXAMPLE_TENANT = new URL("../examples/tenants/harbourside-plumbing.yaml", import.meta.url);
+const tenant = exampleTenant(await readFile(EXAMPLE_TENANT, "utf8"));
+const phone = tenant.phoneNumbers[0];
+if (phone === undefined) throw new Error("the example tenant has no number");
+
+function exampleTenant(text: string): Tenant {
+  const parsed = parseTenantFile(text, "tenant.yaml");
+  const first = parsed.ok ? parsed.tenants[0] : undefined;
+  if (first === undefined) throw new Error("the example tenant does not parse");
+  return first;
+}
+
+const template = createEndOfCallReportTemplate({
+  tenant: {
+    tenantId: tenant.id,
+    vapiPhoneNumberId: phone.vapiPhoneNumberId ?? "",
+    number: phone.number,
+    timezone: tenant.timezone,
+  },
+  targetBytes: 30 * 1024,
+});
+
+/** One batch of reports as the handler has them when it calls the repository. */
+function readReports(first: number): CallReport[] {
+  const batch: CallReport[] = [];
+  for (let index = first; index < first + inFlight; index += 1) {
+    const callId = `storage-floor-${index}`;
+    const body = JSON.parse(template.render({ [CALL_ID]: callId })) as { message: unknown };
+    const validated = MESSAGE_SCHEMAS["end-of-call-report"].safeParse(body.message);
+    if (!validated.success) throw new Error("the bench report does not validate");
+    batch.push(readCallReport(validated.data, callId));
+  }
+  return batch;
+}
+
+interface Timing {
+  cpuMicros: number;
+  wallMs: number;
+}
+
+/** Times only `store`, batch by batch; reading (and `prepare`) stay outside the clock. */
+async function timeStoring<TRow>(
+  prepare: (batch: CallReport[]) => TRow[],
+  store: (batch: TRow[]) => Promise<void>,
+): Promise<Timing> {
+  let cpuMicros = 0;
+  let wallMs = 0;
+  for (let first = 0; first < reportCount; first += inFlight) {
+    const batch = prepare(readReports(first));
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    await store(batch);
+    wallMs += performance.now() - wallBefore;
+    const cpu = process.cpuUsage(cpuBefore);
+    cpuMicros += cpu.user + cpu.system;
+  }
+  return { cpuMicros, wallMs };
+}
+
+/** A fresh database file with frontdesk's schema and the example tenant. */
+async function freshDatabase(directory: string, name: string) {
+  const file = join(directory, `${name}.db`);
+  const handle = createDatabase({ url: file });
+  await migrateToLatest(handle);
+  await createTenantRepo(handle.db).upsertMany([tenant], new Date().toISOString());
+  return { file, handle };
+}
+
+const directory = await mkdtemp(join(tmpdir(), "frontdesk-storage-floor-"));
+try {
+  const viaRepo = await freshDatabase(directory, "frontdesk");
+  const calls = createCallRepo(viaRepo.handle.db);
+  const nowIso = new Date().toISOString();
+  const frontdesk = await timeStoring(
+    (batch) => batch,
+    async (batch) => {
+      const outcomes = await Promise.all(
+        batch.map((report) => calls.recordReport(tenant.id, report, nowIso)),
+      );
+      if (outcomes.some((outcome) => outcome !== "stored"))
+        throw new Error("a report was not stored");
+    },
+  );
+  await viaRepo.handle.close();
+
+  const alone = await freshDatabase(directory, "alone");
+  await alone.handle.close();
+  const sqlite = new SQLite(alone.file);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+  const insert = sqlite.prepare(`insert into calls (id, tenant_id, caller_number,
+    vapi_phone_number_id, dialed_number, status, ended_reason, started_at, ended_at,
+    duration_seconds, cost, cost_breakdown, summary, structured_data, success_evaluation,
+    transcript, messages, recording_url, stereo_recording_url, report, report_received_at,
+    created_at, updated_at)
+    values (?, ?, ?, ?, ?, 'ended', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+  // The JSON columns are serialized before the clock starts: this path measures SQLite alone.
+  const toRow = (report: CallReport) => [
+    report.callId,
+    tenant.id,
+    report.callerNumber ?? null,
+    report.vapiPhoneNumberId ?? null,
+    report.dialedNumber ?? null,
+    report.endedReason ?? null,
+    report.startedAt ?? null,
+    report.endedAt ?? null,
+    report.durationSeconds ?? null,
+    report.cost ?? null,
+    json(report.costBreakdown),
+    report.summary ?? null,
+    json(report.structuredData),
+    report.successEvaluation ?? null,
+    report.transcript ?? null,
+    json(report.messages),
+    report.recordingUrl ?? null,
+    report.stereoRecordingUrl ?? null,
+    json(report.report),
+    nowIso,
+    nowIso,
+    nowIso,
+  ];
+  const insertBatch = sqlite.transaction((rows: unknown[][]) => {
+    for (const row of rows) insert.run(row);
+  });
+  const betterSqlite = await timeStoring(
+    (batch) => batch.map(toRow),
+    async (rows) => {
+      insertBatch(rows);
+    },
+  );
+  const rowBytes = sqlite
+    .prepare(
+      `select avg(length(coalesce(transcript, '')) + length(coalesce(messages, '')) +
+        length(coalesce(report, ''))) as bytes from calls`,
+    )
+    .get() as { bytes: number };
+  sqlite.close();
+
+  const perReport = (timing: Timing) =>
+    `${(timing.cpuMicros / reportCount).toFixed(0)} µs CPU, ${((timing.wallMs * 1000) / reportCount).toFixed(0)} µs wall per report`;
+  console.log(
+    `${reportCount.toLocaleString("en-US")} end-of-call reports of ${template.render({ [CALL_ID]: "x" }).length.toLocaleString("en-US")} B, ` +
+      `~${Math.round(rowBytes.bytes).toLocaleString("en-US")} B of transcript, messages and report text per row, ${inFlight} at a time`,
+  );
+  console.log(`frontdesk's call repository: ${perReport(frontdesk)}`);
+  console.log(
+    `better-sqlite3 alone:        ${perReport(betterSqlite)} (JSON columns serialized beforehand)`,
+  );
+} finally {
+  await rm(directory, { recursive: true, force: true });
+}
