@@ -15,7 +15,7 @@ import {
   TOOL_NAMES,
 } from "./payloads/mid-call-bodies.js";
 import { createMixedCallSteps, type MixedStepKind } from "./payloads/mixed-call.js";
-import type { WebhookSecrets } from "./start-frontdesk.js";
+import type { BaselineStack, WebhookSecrets } from "./start-frontdesk.js";
 
 export const SCENARIO_NAMES = [
   "assistant-request-hot",
@@ -97,7 +97,7 @@ export interface Scenario {
   summary: string;
   target: "frontdesk" | "baseline";
   /** The baseline server's HTTP layer (bench/baseline-server.ts); default fastify. */
-  baselineStack?: "fastify" | "node-http";
+  baselineStack?: BaselineStack;
   defaultConnections: number;
   /** The performance goal, when there is one. */
   goal?: { minRequestsPerSecond?: number; maxP99Ms: number };

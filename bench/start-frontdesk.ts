@@ -116,10 +116,13 @@ async function waitForWorkers(server: ChildServer, workers: number): Promise<voi
   throw new Error(`the ${workers} workers did not all start within 20 s`);
 }
 
+/** The HTTP layer of the bare reference server (BASELINE_STACK of bench/baseline-server.ts). */
+export type BaselineStack = "fastify" | "node-http";
+
 /** The bare reference server (bench/baseline-server.ts) on the given stack, started the same way. */
 export async function startBaseline(
   repoRoot: string,
-  stack: "fastify" | "node-http",
+  stack: BaselineStack,
 ): Promise<RunningTarget> {
   const workDir = await mkdtemp(join(tmpdir(), "frontdesk-bench-baseline-"));
   const port = await findFreePort();

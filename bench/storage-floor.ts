@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import SQLite from "better-sqlite3";
 import { createCallRepo, type CallReport } from "../src/calls/call-repo.js";
-import { createDatabase, SQLITE_CACHE_KIB } from "../src/db/kysely.js";
+import { applySqliteSettings, createDatabase } from "../src/db/kysely.js";
 import { migrateToLatest } from "../src/db/migrate.js";
 import { parseTenantFile } from "../src/tenants/parse-tenant-file.js";
 import type { Tenant } from "../src/tenants/tenant-document.js";
@@ -130,10 +130,7 @@ try {
   const alone = await freshDatabase(directory, "alone");
   await alone.handle.close();
   const sqlite = new SQLite(alone.file);
-  sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("synchronous = NORMAL");
-  sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+  applySqliteSettings(sqlite);
   const insert = sqlite.prepare(`insert into calls (id, tenant_id, caller_number,
     vapi_phone_number_id, dialed_number, status, ended_reason, started_at, ended_at,
     duration_seconds, cost, cost_breakdown, summary, structured_data, success_evaluation,

@@ -9,7 +9,7 @@ import type { Database } from "./schema.js";
 import { BUSY_WAIT_MS, FairSqliteDialect } from "./sqlite-dialect.js";
 
 /** SQLite's page cache per connection, in KiB (SQLite's own default). */
-export const SQLITE_CACHE_KIB = 2000;
+const SQLITE_CACHE_KIB = 2000;
 
 export type DatabaseDialect = "sqlite" | "postgres";
 
@@ -42,6 +42,17 @@ function createSqlite(path: string): DatabaseHandle {
   const file = path.replace(/^sqlite:(\/\/)?/i, "");
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
+  applySqliteSettings(sqlite);
+  const db = new Kysely<Database>({ dialect: new FairSqliteDialect(sqlite) });
+  return {
+    db,
+    dialect: "sqlite",
+    close: () => db.destroy(),
+  };
+}
+
+/** frontdesk's settings for a SQLite connection (also used by bench/storage-floor.ts). */
+export function applySqliteSettings(sqlite: SQLite.Database): void {
   // WAL lets readers proceed during writes; NORMAL sync is durable across process crashes
   // (only an OS crash can lose the last transactions), which is SQLite's recommended WAL pairing.
   sqlite.pragma("journal_mode = WAL");
@@ -52,12 +63,6 @@ function createSqlite(path: string): DatabaseHandle {
   // scan of the 10,000-tenant table filled all of it within a second of start-up, 16 MB of the
   // process's RSS for pages the OS file cache holds anyway (a miss here is a read() from it).
   sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
-  const db = new Kysely<Database>({ dialect: new FairSqliteDialect(sqlite) });
-  return {
-    db,
-    dialect: "sqlite",
-    close: () => db.destroy(),
-  };
 }
 
 function createPostgres(options: CreateDatabaseOptions): DatabaseHandle {
