@@ -8,12 +8,16 @@
  * - anything else: `{}`, as frontdesk acknowledges informational messages.
  * BASELINE_STACK picks the HTTP layer: `fastify` (default; Fastify's default JSON parser, the
  * stack frontdesk is built on) or `node-http` (Node's own http module, body read and
- * JSON.parse by hand: the floor under any Node.js web framework).
+ * JSON.parse by hand: the floor under any Node.js web framework). `fastify-sqlite` is `fastify`
+ * plus the least storage a server can do before it acknowledges (see createMinimalStore): the
+ * floor under any server that keeps what Vapi sends, on frontdesk's SQLite settings.
  * Run by bench/run.ts as `node --import tsx bench/baseline-server.ts` with PORT and HOST set.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import process from "node:process";
 import Fastify from "fastify";
+import SQLite from "better-sqlite3";
+import { applySqliteSettings } from "../src/db/kysely.js";
 
 const FAQ = Array.from({ length: 16 }, (_, index) => ({
   question: `Frequently asked question number ${index + 1} about call-out fees and areas?`,
@@ -66,15 +70,148 @@ function answerFor(body: unknown): { statusCode: number; json: string } {
   return { statusCode: 200, json: "{}" };
 }
 
-async function startFastify(): Promise<() => Promise<void>> {
+async function startFastify(store?: MinimalStore): Promise<() => Promise<void>> {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES });
   app.get("/healthz", async () => ({ status: "ok" }));
   app.post("/vapi/webhook", async (request, reply) => {
     const { statusCode, json } = answerFor(request.body);
+    if (store !== undefined && statusCode === 200) await store.keep(request.body);
     return reply.status(statusCode).type("application/json; charset=utf-8").send(json);
   });
   await app.listen({ port: PORT, host: HOST });
-  return () => app.close();
+  return async () => {
+    await app.close();
+    store?.close();
+  };
+}
+
+interface MinimalStore {
+  /** Resolves once what the body asks to keep is committed. */
+  keep(body: unknown): Promise<void>;
+  close(): void;
+}
+
+interface ReportMessage {
+  type: "end-of-call-report";
+  endedReason?: unknown;
+  startedAt?: unknown;
+  endedAt?: unknown;
+  durationSeconds?: unknown;
+  cost?: unknown;
+  costBreakdown?: unknown;
+  analysis?: { summary?: unknown; structuredData?: unknown; successEvaluation?: unknown };
+  artifact?: {
+    transcript?: unknown;
+    messages?: unknown;
+    recordingUrl?: unknown;
+    stereoRecordingUrl?: unknown;
+  };
+  call?: { id?: unknown };
+}
+
+/**
+ * Less than frontdesk stores, done the cheapest way SQLite allows, so that a target this misses
+ * is out of reach for any server on the machine:
+ * - end-of-call-report: one row per call id with the parts the issue names (ended reason, times,
+ *   cost and breakdown, summary, structured data, success evaluation, transcript, messages,
+ *   recording URLs), `insert or ignore` so a retry changes nothing; no tenant, no rest of the
+ *   report, no assistant echo;
+ * - tool-calls: one row per tool call, keyed by its id (the idempotency record), holding its
+ *   arguments and answer; no lead table, no indexes beyond the key.
+ * One prepared statement each, no query builder, and a group commit as frontdesk's (ADR 0010):
+ * the writes of one event-loop turn share one transaction, answered after its COMMIT.
+ */
+function createMinimalStore(file: string): MinimalStore {
+  const sqlite = new SQLite(file);
+  applySqliteSettings(sqlite);
+  sqlite.exec(`create table if not exists reports (
+    call_id text primary key, ended_reason text, started_at text, ended_at text,
+    duration_seconds real, cost real, cost_breakdown text, summary text, structured_data text,
+    success_evaluation text, transcript text, messages text, recording_url text,
+    stereo_recording_url text, received_at text not null)`);
+  sqlite.exec(`create table if not exists tool_invocations (
+    tool_call_id text primary key, call_id text, name text, arguments text not null,
+    result text not null, created_at text not null)`);
+  const insertReport = sqlite.prepare(
+    "insert or ignore into reports values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  );
+  const insertInvocation = sqlite.prepare(
+    "insert or ignore into tool_invocations values (?, ?, ?, ?, ?, ?)",
+  );
+  const text = (value: unknown) => (typeof value === "string" ? value : null);
+  const number = (value: unknown) => (typeof value === "number" ? value : null);
+  const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+
+  let waiting: { resolve: () => void; reject: (error: unknown) => void }[] | undefined;
+  const commit = () => {
+    const batch = waiting ?? [];
+    waiting = undefined;
+    try {
+      sqlite.exec("commit");
+    } catch (error) {
+      if (sqlite.inTransaction) sqlite.exec("rollback");
+      for (const waiter of batch) waiter.reject(error);
+      return;
+    }
+    for (const waiter of batch) waiter.resolve();
+  };
+  const inBatch = (write: () => void): Promise<void> => {
+    if (waiting === undefined) {
+      sqlite.exec("begin immediate");
+      waiting = [];
+      setImmediate(commit);
+    }
+    const batch = waiting;
+    write();
+    return new Promise((resolve, reject) => batch.push({ resolve, reject }));
+  };
+
+  return {
+    keep(body) {
+      const message = (body as { message: BaselineMessage | ReportMessage }).message;
+      const now = new Date().toISOString();
+      if (message.type === "end-of-call-report") {
+        const report = message as ReportMessage;
+        return inBatch(() => {
+          insertReport.run(
+            text(report.call?.id),
+            text(report.endedReason),
+            text(report.startedAt),
+            text(report.endedAt),
+            number(report.durationSeconds),
+            number(report.cost),
+            json(report.costBreakdown),
+            text(report.analysis?.summary),
+            json(report.analysis?.structuredData),
+            text(report.analysis?.successEvaluation),
+            text(report.artifact?.transcript),
+            json(report.artifact?.messages),
+            text(report.artifact?.recordingUrl),
+            text(report.artifact?.stereoRecordingUrl),
+            now,
+          );
+        });
+      }
+      const calls = (message as BaselineMessage).toolCallList;
+      if (message.type !== "tool-calls" || !Array.isArray(calls)) return Promise.resolve();
+      const callId = text((message as ReportMessage).call?.id);
+      return inBatch(() => {
+        for (const call of calls) {
+          insertInvocation.run(
+            text(call.id),
+            callId,
+            text(call.function?.name),
+            json((call.function as { arguments?: unknown } | undefined)?.arguments) ?? "{}",
+            TOOL_RESULT,
+            now,
+          );
+        }
+      });
+    },
+    close() {
+      sqlite.close();
+    },
+  };
 }
 
 async function startNodeHttp(): Promise<() => Promise<void>> {
@@ -120,10 +257,16 @@ async function startNodeHttp(): Promise<() => Promise<void>> {
 }
 
 const stack = process.env.BASELINE_STACK ?? "fastify";
-if (stack !== "fastify" && stack !== "node-http") {
-  throw new Error(`BASELINE_STACK must be fastify or node-http, not ${stack}`);
+if (stack !== "fastify" && stack !== "node-http" && stack !== "fastify-sqlite") {
+  throw new Error(`BASELINE_STACK must be fastify, node-http or fastify-sqlite, not ${stack}`);
 }
-const close = await (stack === "fastify" ? startFastify() : startNodeHttp());
+const sqliteFile = process.env.BASELINE_SQLITE_FILE;
+if (stack === "fastify-sqlite" && sqliteFile === undefined) {
+  throw new Error("BASELINE_STACK=fastify-sqlite needs BASELINE_SQLITE_FILE");
+}
+const close = await (stack === "node-http"
+  ? startNodeHttp()
+  : startFastify(sqliteFile === undefined ? undefined : createMinimalStore(sqliteFile)));
 
 process.once("SIGTERM", () => {
   close().then(

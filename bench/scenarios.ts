@@ -31,6 +31,8 @@ export const SCENARIO_NAMES = [
   "baseline-fastify",
   "baseline-fastify-tool-calls",
   "baseline-fastify-end-of-call-30kb",
+  "baseline-sqlite-tool-calls",
+  "baseline-sqlite-end-of-call-30kb",
   "baseline-node-http",
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -232,29 +234,37 @@ function fixedAssistantAnswer(env: ScenarioEnv): PreparedScenario {
 
 const BASELINE_SUMMARY =
   "bare Fastify (bench/baseline-server.ts): default JSON parser, an answer of the size and shape frontdesk gives, no auth, no logging, no validation, no storage";
+const BASELINE_SQLITE_SUMMARY =
+  "bare Fastify plus the least storage any server can do before it acknowledges (bench/baseline-server.ts, BASELINE_STACK=fastify-sqlite): one prepared `insert or ignore` per report (the parts the issue names, no tenant, no rest of the report) or per tool call (its id, arguments and answer; no lead table, no index beyond the key), frontdesk's SQLite settings and group commit; no auth, no logging, no validation, no tenant lookup";
 const BASELINE_REQUIRES = { store: "sqlite", redis: false, workers: 1 } as const;
+
+/** Where a scenario's bodies go: frontdesk, or the bare baseline server on one of its stacks. */
+type Receiver = "frontdesk" | BaselineStack;
 
 /**
  * What differs when a frontdesk scenario's bodies go to the bare baseline server instead: its
  * summary, where it can run, and no credentials (the baseline checks none).
  */
-function sentTo(target: Scenario["target"], request: string) {
-  return target === "baseline"
-    ? {
-        fields: {
-          target,
-          summary: `${BASELINE_SUMMARY}, sent the ${request}`,
-          requires: BASELINE_REQUIRES,
-        },
-        headers: (_env: ScenarioEnv): Record<string, string> => JSON_HEADERS,
-      }
-    : { fields: { target, summary: request }, headers: secretHeaders };
+function sentTo(receiver: Receiver, request: string) {
+  if (receiver === "frontdesk") {
+    return { fields: { target: receiver, summary: request }, headers: secretHeaders };
+  }
+  const summary = receiver === "fastify-sqlite" ? BASELINE_SQLITE_SUMMARY : BASELINE_SUMMARY;
+  return {
+    fields: {
+      target: "baseline" as const,
+      baselineStack: receiver,
+      summary: `${summary}, sent the ${request}`,
+      requires: BASELINE_REQUIRES,
+    },
+    headers: (_env: ScenarioEnv): Record<string, string> => JSON_HEADERS,
+  };
 }
 
-function toolCallsTwo(name: ScenarioName, target: Scenario["target"] = "frontdesk"): Scenario {
+function toolCallsTwo(name: ScenarioName, to: Receiver = "frontdesk"): Scenario {
   const body =
     "tool-calls with create_lead + check_availability mid-call (history and assistant echo included); fresh call and toolCall ids per request";
-  const receiver = sentTo(target, body);
+  const receiver = sentTo(to, body);
   return {
     name,
     ...receiver.fields,
@@ -291,10 +301,10 @@ function endOfCall(
   name: ScenarioName,
   targetBytes: number,
   connections: number,
-  target: Scenario["target"] = "frontdesk",
+  to: Receiver = "frontdesk",
 ): Scenario {
   const body = `end-of-call-report of ~${Math.round(targetBytes / 1024)} KB (transcript, both message formats, costs, analysis, assistant echo); a new call id per request`;
-  const receiver = sentTo(target, body);
+  const receiver = sentTo(to, body);
   return {
     name,
     ...receiver.fields,
@@ -581,8 +591,11 @@ export const SCENARIOS: readonly Scenario[] = [
   // as Vapi sends one per finished call.
   endOfCall("end-of-call-500kb", 500 * 1024, 10),
   // The same bodies to the bare server: the stack's ceiling for these sizes, before any work.
-  toolCallsTwo("baseline-fastify-tool-calls", "baseline"),
-  endOfCall("baseline-fastify-end-of-call-30kb", 30 * 1024, 50, "baseline"),
+  toolCallsTwo("baseline-fastify-tool-calls", "fastify"),
+  endOfCall("baseline-fastify-end-of-call-30kb", 30 * 1024, 50, "fastify"),
+  // And to the bare server that also stores them: the floor under issue 4's write targets.
+  toolCallsTwo("baseline-sqlite-tool-calls", "fastify-sqlite"),
+  endOfCall("baseline-sqlite-end-of-call-30kb", 30 * 1024, 50, "fastify-sqlite"),
   {
     name: "mixed-call",
     summary:

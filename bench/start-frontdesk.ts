@@ -117,7 +117,7 @@ async function waitForWorkers(server: ChildServer, workers: number): Promise<voi
 }
 
 /** The HTTP layer of the bare reference server (BASELINE_STACK of bench/baseline-server.ts). */
-export type BaselineStack = "fastify" | "node-http";
+export type BaselineStack = "fastify" | "node-http" | "fastify-sqlite";
 
 /** The bare reference server (bench/baseline-server.ts) on the given stack, started the same way. */
 export async function startBaseline(
@@ -135,6 +135,10 @@ export async function startBaseline(
         HOST: "127.0.0.1",
         PORT: String(port),
         BASELINE_STACK: stack,
+        // A fresh file per run, removed with the work directory.
+        ...(stack === "fastify-sqlite"
+          ? { BASELINE_SQLITE_FILE: join(workDir, "baseline.db") }
+          : {}),
       },
       cwd: repoRoot,
       stdoutFile: join(workDir, "server.log"),
