@@ -28,6 +28,8 @@ export interface BenchOptions {
   checkEvery: number;
   /** Wait up to this long before each run for other processes to leave the CPU alone. */
   quietWaitSeconds: number;
+  /** Extra environment for the frontdesk servers (after the scenario's own). */
+  serverEnv: Record<string, string>;
   help: boolean;
   /** True when nothing narrows or changes the standard run (so it may update latest.md). */
   isStandardRun: boolean;
@@ -59,6 +61,8 @@ Options:
   --postgres-url URL   Maintenance database of the PostgreSQL server (default
                        postgres://postgres@127.0.0.1:5432/postgres)
   --redis-url URL      Redis server (default redis://127.0.0.1:6379)
+  --server-env K=V     Extra environment for the frontdesk servers (repeatable), e.g.
+                       SQLITE_CHECKPOINTS=inline to compare a setting with its default
   --profile            Run the server under --cpu-prof and print its hottest functions
   --skip-build         Use the existing dist/ instead of running npm run build
   --out FILE           Write the Markdown report here (default bench/results/latest.md for a
@@ -97,6 +101,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       workers: { type: "string" },
       "postgres-url": { type: "string" },
       "redis-url": { type: "string" },
+      "server-env": { type: "string", multiple: true },
       profile: { type: "boolean", default: false },
       "skip-build": { type: "boolean", default: false },
       out: { type: "string" },
@@ -151,6 +156,13 @@ export function parseOptions(argv: string[]): BenchOptions {
     }
   }
 
+  const serverEnv: Record<string, string> = {};
+  for (const entry of values["server-env"] ?? []) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(entry);
+    if (match === null) throw new Error(`--server-env: "${entry}" is not NAME=value`);
+    serverEnv[match[1] ?? ""] = match[2] ?? "";
+  }
+
   return {
     scenarios,
     durationSeconds,
@@ -167,6 +179,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     out: values.out,
     checkEvery,
     quietWaitSeconds: positiveNumber("quiet-wait", values["quiet-wait"], 30, 3600),
+    serverEnv,
     help: values.help,
     isStandardRun:
       requested.length === 0 &&
@@ -177,6 +190,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       values.store === undefined &&
       values.redis === undefined &&
       values.workers === undefined &&
+      values["server-env"] === undefined &&
       !values.profile,
   };
 }

@@ -157,7 +157,7 @@ async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Pro
           secrets: shared.secrets,
           storeEnv: store.env,
           workers: spec.workers,
-          extraEnv: scenario.serverEnv,
+          extraEnv: { ...scenario.serverEnv, ...options.serverEnv },
           cpuProfileDir: profileDir,
         });
       } catch (error) {

@@ -85,6 +85,7 @@ export async function buildApp({
 
   registerErrorHandlers(app);
   logResolverEvents(app, deps);
+  logDatabaseEvents(app, deps);
 
   drainConnectionsOnClose(app, config.http);
 
@@ -207,6 +208,16 @@ function socketIdleTimeoutMs(config: Config): number {
 // During a Redis (or database) outage every lookup or poll would report the same failure: log it
 // at most every 10 s.
 const SHARED_CACHE_ERROR_LOG_INTERVAL_MS = 10_000;
+
+function logDatabaseEvents(app: FastifyInstance, deps: Deps): void {
+  const off = deps.databaseEvents.on((event) => {
+    app.log.error(
+      { err: event.error },
+      "SQLite background checkpoints stopped; checkpointing inline again (SQLITE_CHECKPOINTS)",
+    );
+  });
+  app.addHook("onClose", async () => off());
+}
 
 function logResolverEvents(app: FastifyInstance, deps: Deps): void {
   const sharedCacheDown = throttled(SHARED_CACHE_ERROR_LOG_INTERVAL_MS);

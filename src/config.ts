@@ -48,6 +48,8 @@ export const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
   DATABASE_URL: z.string().min(1).default("./data/frontdesk.db"),
+  // SQLite only: where WAL checkpoints run (ADR 0010, addendum 2). `inline` is SQLite's own way.
+  SQLITE_CHECKPOINTS: z.enum(["background", "inline"]).default("inline"),
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
   // Namespaces Redis keys and channels so several deployments (or test runs) can share a server.
   REDIS_KEY_PREFIX: z
@@ -136,6 +138,7 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string;
+  readonly sqliteCheckpoints: "background" | "inline";
   readonly redisUrl: string | undefined;
   readonly redisKeyPrefix: string;
   readonly adminToken: string | undefined;
@@ -234,6 +237,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    sqliteCheckpoints: e.SQLITE_CHECKPOINTS,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     adminToken: e.ADMIN_TOKEN,

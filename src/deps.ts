@@ -44,6 +44,8 @@ export interface Deps {
   jobs: JobQueue;
   /** Cache events (Redis errors, stale answers) for the app to log and count. */
   resolverEvents: EventRelay<ResolverEvent>;
+  /** Storage events for the process to log: background SQLite checkpoints falling back inline. */
+  databaseEvents: EventRelay<DatabaseEvent>;
   /** This app's Prometheus registry and typed recorders (never prom-client's global one). */
   metrics: Metrics;
   close(): Promise<void>;
@@ -57,10 +59,15 @@ export interface CreateDepsOptions {
   migrate?: boolean;
 }
 
+export type DatabaseEvent = { type: "checkpoint-fallback"; error: unknown };
+
 export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<Deps> {
+  const databaseEvents = createEventRelay<DatabaseEvent>();
   const handle: DatabaseHandle = createDatabase({
     url: config.databaseUrl,
     ...(options.postgresSchema === undefined ? {} : { postgresSchema: options.postgresSchema }),
+    sqliteCheckpoints: config.sqliteCheckpoints,
+    onCheckpointFallback: (error) => databaseEvents.emit({ type: "checkpoint-fallback", error }),
   });
   try {
     if (options.migrate ?? true) {
@@ -159,6 +166,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     clock,
     jobs,
     resolverEvents,
+    databaseEvents,
     metrics,
     async close() {
       resolver.stop();

@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import type pg from "pg";
 import { statementNameOf } from "./prepared-query.js";
 import type { Database } from "./schema.js";
+import { startBackgroundCheckpoints, type CheckpointMode } from "./sqlite-checkpointer.js";
 import { BUSY_WAIT_MS, FairSqliteDialect } from "./sqlite-dialect.js";
 
 /** SQLite's page cache per connection, in KiB (SQLite's own default). */
@@ -26,6 +27,13 @@ export interface CreateDatabaseOptions {
   postgresSchema?: string;
   /** PostgreSQL pool size. Default 10. */
   poolSize?: number;
+  /**
+   * SQLite files only: `background` checkpoints the WAL on a worker thread instead of inside
+   * the COMMIT that fills it (src/db/sqlite-checkpointer.ts). Default `inline`, SQLite's own.
+   */
+  sqliteCheckpoints?: CheckpointMode;
+  /** Told when background checkpoints fail and fall back to inline ones. */
+  onCheckpointFallback?: (error: unknown) => void;
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -35,19 +43,34 @@ export function isPostgresUrl(url: string): boolean {
 /** Opens the configured database. No query runs until first use. */
 export function createDatabase(options: CreateDatabaseOptions): DatabaseHandle {
   if (isPostgresUrl(options.url)) return createPostgres(options);
-  return createSqlite(options.url);
+  return createSqlite(options);
 }
 
-function createSqlite(path: string): DatabaseHandle {
-  const file = path.replace(/^sqlite:(\/\/)?/i, "");
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+function createSqlite(options: CreateDatabaseOptions): DatabaseHandle {
+  const file = options.url.replace(/^sqlite:(\/\/)?/i, "");
+  const inMemory = file === ":memory:";
+  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   applySqliteSettings(sqlite);
+  const checkpointer =
+    options.sqliteCheckpoints === "background" && !inMemory
+      ? startBackgroundCheckpoints(
+          sqlite,
+          file,
+          options.onCheckpointFallback === undefined
+            ? {}
+            : { onFallback: options.onCheckpointFallback },
+        )
+      : undefined;
   const db = new Kysely<Database>({ dialect: new FairSqliteDialect(sqlite) });
   return {
     db,
     dialect: "sqlite",
-    close: () => db.destroy(),
+    close: async () => {
+      // First, so that the main connection is the last one and its close can clean up the WAL.
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }
 

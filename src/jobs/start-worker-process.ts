@@ -22,6 +22,12 @@ export async function startWorkerProcess(env: Record<string, string | undefined>
     }),
   ).child({ component: "worker" });
   const deps = await createDeps(config);
+  deps.databaseEvents.on((event) => {
+    log.error(
+      { err: event.error },
+      "SQLite background checkpoints stopped; checkpointing inline again (SQLITE_CHECKPOINTS)",
+    );
+  });
   const workers = startWorkers({ config, deps, log });
 
   let closing = false;
