@@ -71,15 +71,21 @@ function durationSeconds(
 
 /**
  * The report minus what is stored in its own column or repeated elsewhere in it: the
- * transcript and message history (both formats, nested and legacy top-level copies) and the
- * stale `call` snapshot's assistant and artifact (the report has its own). What remains
- * (analysis, costs, destination, performance metrics, the assistant, …) stays queryable later.
+ * transcript and message history (both formats, nested and legacy top-level copies), the costs
+ * (kept as they are in `cost_breakdown`) and the stale `call` snapshot's assistant and artifact
+ * (the report has its own). Of the assistant, which frontdesk itself built for this call from
+ * the tenant's document, only its name and metadata (tenant id and name) are kept: its prompt,
+ * tools and settings were ~4 KB of every row, read by nothing, and storing them cost about a
+ * fifth of the end-of-call throughput on SQLite (ADR 0010, addendum 2). What remains (analysis,
+ * destination, performance metrics, recording details, log URL, …) stays queryable later.
  */
 function withoutStoredCopies(message: EndOfCallReport): Record<string, unknown> {
   const report: Record<string, unknown> = omit(message, [
     "transcript",
     "messages",
     "messagesOpenAIFormatted",
+    "costs",
+    "costBreakdown",
   ]);
   if (message.artifact !== undefined && message.artifact !== null) {
     report.artifact = omit(message.artifact, ["transcript", "messages", "messagesOpenAIFormatted"]);
@@ -87,7 +93,18 @@ function withoutStoredCopies(message: EndOfCallReport): Record<string, unknown> 
   if (message.call !== undefined && message.call !== null) {
     report.call = omit(message.call, ["assistant", "artifact"]);
   }
+  const assistant = asRecord(message.assistant);
+  if (assistant !== undefined) report.assistant = assistantReference(assistant);
   return report;
+}
+
+/** Which assistant the call ran with, without the configuration frontdesk generated for it. */
+function assistantReference(assistant: Record<string, unknown>): Record<string, unknown> {
+  const reference: Record<string, unknown> = {};
+  for (const key of ["id", "name", "metadata"]) {
+    if (assistant[key] !== undefined) reference[key] = assistant[key];
+  }
+  return reference;
 }
 
 // Copies the kept keys rather than deleting from a full copy: `delete` turns the copy into a

@@ -52,6 +52,28 @@ describe("readCallReport", () => {
     });
   });
 
+  it("keeps which assistant ran but not the configuration frontdesk built for it", () => {
+    const withEcho = readCallReport(
+      parse({
+        assistant: {
+          name: "Harbourside Plumbing Receptionist",
+          metadata: { tenantId: "t-1" },
+          model: { messages: [{ role: "system", content: "You are Mia." }] },
+          voice: { provider: "deepgram" },
+        },
+        call: { id: "call-1" },
+      }),
+      "call-1",
+    );
+    expect((withEcho.report as Record<string, unknown>).assistant).toEqual({
+      name: "Harbourside Plumbing Receptionist",
+      metadata: { tenantId: "t-1" },
+    });
+
+    const withoutEcho = readCallReport(parse({ call: { id: "call-1" } }), "call-1");
+    expect(withoutEcho.report).not.toHaveProperty("assistant");
+  });
+
   it("keeps transcripts far longer than ordinary strings", () => {
     const transcript = "User: drip\n".repeat(20_000);
     expect(readCallReport(parse({ artifact: { transcript } }), "c").transcript).toBe(transcript);
