@@ -72,12 +72,12 @@ function durationSeconds(
 /**
  * The report minus what is stored in its own column or repeated elsewhere in it: the
  * transcript and message history (both formats, nested and legacy top-level copies), the costs
- * (kept as they are in `cost_breakdown`) and the stale `call` snapshot's assistant and artifact
- * (the report has its own). Of the assistant, which frontdesk itself built for this call from
- * the tenant's document, only its name and metadata (tenant id and name) are kept: its prompt,
- * tools and settings were ~4 KB of every row, read by nothing, and storing them cost about a
- * fifth of the end-of-call throughput on SQLite (ADR 0010, addendum 2). What remains (analysis,
- * destination, performance metrics, recording details, log URL, …) stays queryable later.
+ * (`cost_breakdown` has them) and the stale `call` snapshot's assistant and artifact (the report
+ * has its own). Of the assistant, which frontdesk itself built for this call from the tenant's
+ * document, only its name and metadata (tenant id and name) are kept: its prompt, tools and
+ * settings were ~4 KB of every ~18 KB row, read by nothing, and on SQLite a report's cost
+ * follows its bytes (ADR 0010, "What a stored report holds"). What remains (analysis,
+ * destination, performance metrics, recording details, log URL, …) stays queryable.
  */
 function withoutStoredCopies(message: EndOfCallReport): Record<string, unknown> {
   const report: Record<string, unknown> = omit(message, [
