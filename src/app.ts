@@ -11,6 +11,7 @@ import { healthRoutes, type ReadinessCheck } from "./http/routes/health.js";
 import { startWorkers, type RunningWorkers } from "./jobs/start-workers.js";
 import { metricsRoute } from "./http/routes/metrics.js";
 import { vapiWebhookRoute } from "./http/routes/vapi-webhook.js";
+import { CHECKPOINT_FALLBACK_MESSAGE } from "./db/sqlite-checkpointer.js";
 import { createLoggerOptions, generateRequestId } from "./logging.js";
 import { createVapiRouter } from "./vapi/create-vapi-router.js";
 import { createFailureAnswer } from "./vapi/failure-answer.js";
@@ -211,10 +212,7 @@ const SHARED_CACHE_ERROR_LOG_INTERVAL_MS = 10_000;
 
 function logDatabaseEvents(app: FastifyInstance, deps: Deps): void {
   const off = deps.databaseEvents.on((event) => {
-    app.log.error(
-      { err: event.error },
-      "SQLite background checkpoints stopped; checkpointing inline again (SQLITE_CHECKPOINTS)",
-    );
+    app.log.error({ err: event.error }, CHECKPOINT_FALLBACK_MESSAGE);
   });
   app.addHook("onClose", async () => off());
 }

@@ -20,6 +20,10 @@ const INLINE_CHECKPOINT_FRAMES = 1000;
 
 export type CheckpointMode = "background" | "inline";
 
+/** The log line of a process whose background checkpoints fell back to inline ones. */
+export const CHECKPOINT_FALLBACK_MESSAGE =
+  "SQLite background checkpoints stopped; checkpointing inline again (SQLITE_CHECKPOINTS)";
+
 export interface SqliteCheckpointer {
   /** `inline` once the background connection has failed and SQLite checkpoints on commit again. */
   mode(): CheckpointMode;

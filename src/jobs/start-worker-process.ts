@@ -1,6 +1,7 @@
 import process from "node:process";
 import { pino } from "pino";
 import { loadConfigOrExit } from "../config.js";
+import { CHECKPOINT_FALLBACK_MESSAGE } from "../db/sqlite-checkpointer.js";
 import { createDeps } from "../deps.js";
 import { createLoggerOptions } from "../logging.js";
 import { startWorkers } from "./start-workers.js";
@@ -23,10 +24,7 @@ export async function startWorkerProcess(env: Record<string, string | undefined>
   ).child({ component: "worker" });
   const deps = await createDeps(config);
   deps.databaseEvents.on((event) => {
-    log.error(
-      { err: event.error },
-      "SQLite background checkpoints stopped; checkpointing inline again (SQLITE_CHECKPOINTS)",
-    );
+    log.error({ err: event.error }, CHECKPOINT_FALLBACK_MESSAGE);
   });
   const workers = startWorkers({ config, deps, log });
 

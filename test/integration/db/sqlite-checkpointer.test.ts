@@ -6,9 +6,11 @@ import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applySqliteSettings, createDatabase } from "../../../src/db/kysely.js";
 import {
+  CHECKPOINT_FALLBACK_MESSAGE,
   startBackgroundCheckpoints,
   type SqliteCheckpointer,
 } from "../../../src/db/sqlite-checkpointer.js";
+import { startTestServer } from "../../helpers/start-server.js";
 import { waitUntil } from "../jobs/receiver.js";
 
 const PAGE_BYTES = 4096;
@@ -164,5 +166,27 @@ describe("createDatabase with sqliteCheckpoints: background", () => {
     ).rows;
     expect(row?.wal_autocheckpoint).toBe(1000);
     await handle.close();
+  });
+});
+
+describe("a server with SQLITE_CHECKPOINTS=background", () => {
+  it("runs its writer without inline checkpoints and logs a fallback as an error", async () => {
+    const server = await startTestServer({ env: { SQLITE_CHECKPOINTS: "background" } });
+    try {
+      const [setting] = (
+        await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(server.deps.db)
+      ).rows;
+      expect(setting?.wal_autocheckpoint).toBe(0);
+
+      server.deps.databaseEvents.emit({
+        type: "checkpoint-fallback",
+        error: new Error("disk I/O error"),
+      });
+      const fallbackLine = () => server.logs.find((e) => e.msg === CHECKPOINT_FALLBACK_MESSAGE);
+      await waitUntil(() => fallbackLine() !== undefined, 5000, "the fallback's log line");
+      expect(fallbackLine()).toMatchObject({ level: 50, err: { message: "disk I/O error" } });
+    } finally {
+      await server.close();
+    }
   });
 });
