@@ -54,13 +54,7 @@ function createSqlite(options: CreateDatabaseOptions): DatabaseHandle {
   applySqliteSettings(sqlite);
   const checkpointer =
     options.sqliteCheckpoints === "background" && !inMemory
-      ? startBackgroundCheckpoints(
-          sqlite,
-          file,
-          options.onCheckpointFallback === undefined
-            ? {}
-            : { onFallback: options.onCheckpointFallback },
-        )
+      ? startBackgroundCheckpoints(sqlite, file, { onFallback: options.onCheckpointFallback })
       : undefined;
   const db = new Kysely<Database>({ dialect: new FairSqliteDialect(sqlite) });
   return {

@@ -33,7 +33,7 @@ export interface SqliteCheckpointer {
 
 export interface CheckpointerOptions {
   /** Told once, when the background connection fails and checkpoints move back inline. */
-  onFallback?: (error: unknown) => void;
+  onFallback?: ((error: unknown) => void) | undefined;
 }
 
 /*
