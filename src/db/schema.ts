@@ -97,7 +97,8 @@ export interface BookingsTable {
 export interface ToolInvocationsTable {
   tenant_id: string;
   tool_call_id: string;
-  call_id: string | null;
+  /** '' for a tool call that came without a call id: it is part of the key (migration 008). */
+  call_id: string;
   tool_name: string;
   /** JSON text of the validated arguments. */
   arguments: string;

@@ -64,7 +64,7 @@ export function createDeliveryRepo(db: Kysely<Database>): DeliveryRepo {
         .insertInto("deliveries")
         .values({
           // Doubles as the Standard Webhooks `webhook-id`: stable across retries and re-sends.
-          id: newId("msg"),
+          id: newId("msg", Date.parse(nowIso)),
           tenant_id: delivery.tenantId,
           subject_id: delivery.subjectId,
           call_id: delivery.callId,

@@ -97,7 +97,7 @@ export const bookAppointmentTool = defineTool<BookAppointmentArgs>({
 
     const lead = await findCallLead(ctx);
     const name = args.name ?? lead?.name ?? null;
-    const id = newId("bk");
+    const id = newId("bk", ctx.clock.now());
     const won = await insertBookingIfFree(ctx.db, {
       id,
       tenantId: ctx.tenant.id,

@@ -141,7 +141,7 @@ export const createLeadTool = defineTool<CreateLeadArgs>({
       notes: args.notes ?? null,
     };
 
-    const candidateId = newId("ld");
+    const candidateId = newId("ld", ctx.clock.now());
     const row = await upsertCallLead.executeTakeFirst(ctx.db, {
       ...values,
       id: candidateId,

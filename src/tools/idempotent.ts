@@ -3,16 +3,15 @@ import { prepareQuery } from "../db/prepared-query.js";
 import type { Database } from "../db/schema.js";
 import type { ToolContext, ToolOutcome } from "./tool-definition.js";
 
+/** A retried tool call comes in the same call; '' stands for a missing call id. */
 interface InvocationKey {
   tenantId: string;
+  callId: string;
   toolCallId: string;
 }
 
 const claimInvocation = prepareQuery(
-  (
-    db,
-    p: InvocationKey & { callId: string | null; toolName: string; args: string; createdAt: string },
-  ) =>
+  (db, p: InvocationKey & { toolName: string; args: string; createdAt: string }) =>
     db
       .insertInto("tool_invocations")
       .values({
@@ -25,7 +24,9 @@ const claimInvocation = prepareQuery(
         result: "",
         created_at: p.createdAt,
       })
-      .onConflict((conflict) => conflict.columns(["tenant_id", "tool_call_id"]).doNothing())
+      .onConflict((conflict) =>
+        conflict.columns(["tenant_id", "call_id", "tool_call_id"]).doNothing(),
+      )
       .returning("tool_call_id"),
 );
 
@@ -34,6 +35,7 @@ const findInvocation = prepareQuery((db, p: InvocationKey) =>
     .selectFrom("tool_invocations")
     .select(["outcome", "result"])
     .where("tenant_id", "=", p.tenantId)
+    .where("call_id", "=", p.callId)
     .where("tool_call_id", "=", p.toolCallId),
 );
 
@@ -43,11 +45,12 @@ const completeInvocation = prepareQuery(
       .updateTable("tool_invocations")
       .set({ outcome: p.outcome, result: p.result })
       .where("tenant_id", "=", p.tenantId)
+      .where("call_id", "=", p.callId)
       .where("tool_call_id", "=", p.toolCallId),
 );
 
 /**
- * Runs a side-effecting tool at most once per `(tenant, toolCallId)`.
+ * Runs a side-effecting tool at most once per `(tenant, call, toolCallId)`.
  *
  * The tool runs inside one transaction together with its `tool_invocations` row, which is
  * claimed first: a concurrent duplicate waits on that row's primary key (PostgreSQL) or on the
@@ -61,11 +64,10 @@ export async function runIdempotent(
   args: unknown,
   execute: (ctx: ToolContext) => Promise<ToolOutcome>,
 ): Promise<ToolOutcome> {
-  const key = { tenantId: ctx.tenant.id, toolCallId: ctx.toolCallId };
+  const key = { tenantId: ctx.tenant.id, callId: ctx.callId ?? "", toolCallId: ctx.toolCallId };
   return ctx.db.transaction().execute(async (trx) => {
     const claimed = await claimInvocation.executeTakeFirst(trx, {
       ...key,
-      callId: ctx.callId ?? null,
       toolName,
       args: JSON.stringify(args ?? {}),
       createdAt: new Date(ctx.clock.now()).toISOString(),

@@ -25,7 +25,7 @@ export const takeMessageTool = defineTool<TakeMessageArgs>({
     await ctx.db
       .insertInto("messages")
       .values({
-        id: newId("msg"),
+        id: newId("msg", ctx.clock.now()),
         tenant_id: ctx.tenant.id,
         call_id: ctx.callId ?? null,
         caller_number: callerNumber,

@@ -21,7 +21,7 @@ export async function recordTransfer(
   await db
     .insertInto("transfers")
     .values({
-      id: newId("tr"),
+      id: newId("tr", Date.parse(input.nowIso)),
       tenant_id: input.tenantId,
       call_id: input.callId ?? null,
       destination_number: input.choice.number,

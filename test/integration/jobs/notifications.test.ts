@@ -95,7 +95,7 @@ describe.each(modes)("tenant notifications ($store, $queue queue)", (mode) => {
       const [request] = receiver.requests;
       if (request === undefined) throw new Error("no request");
       expect(request.headers["content-type"]).toBe("application/json");
-      expect(request.headers["webhook-id"]).toMatch(/^msg_[0-9A-Z]{12}$/);
+      expect(request.headers["webhook-id"]).toMatch(/^msg_[0-9A-Z]{21}$/);
       expect(request.headers["webhook-timestamp"]).toMatch(/^\d{10}$/);
       expect(request.headers["webhook-signature"]).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
       // The receiver's side: the package's own verifier accepts it and returns the event.

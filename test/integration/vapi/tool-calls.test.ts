@@ -544,6 +544,44 @@ describe.each(stores)("tool-calls (%s)", (store) => {
       ).toHaveLength(1);
     });
 
+    it("replays a retry that came without a call id, like one with", async () => {
+      const call = {
+        id: newToolCallId(),
+        name: "take_message",
+        args: { message: "No call id", name: "Anon" },
+      };
+      const post = async () => {
+        const body = toolCalls(callTo(tenant), [call]);
+        delete (body.message.call as { id?: unknown }).id;
+        const results = await postTools(server, body);
+        expect(results).toHaveLength(1);
+        const [result] = results;
+        if (result === undefined) throw new Error("no result");
+        return result;
+      };
+      const first = await post();
+      expectOk(first);
+      expect(await post()).toEqual(first);
+      expect(
+        (await messagesOf(tenant.id)).filter((row) => row.message === "No call id"),
+      ).toHaveLength(1);
+      expect((await invocationsOf(tenant.id, call.id)).map((row) => row.call_id)).toEqual([""]);
+    });
+
+    it("runs a tool call id again in another call: a retry comes in the same call", async () => {
+      const call = {
+        id: newToolCallId(),
+        name: "take_message",
+        args: { message: "Two calls", name: "Reused" },
+      };
+      expectOk(await runTool(server, callTo(tenant), call));
+      expectOk(await runTool(server, callTo(tenant), call));
+      expect(
+        (await messagesOf(tenant.id)).filter((row) => row.message === "Two calls"),
+      ).toHaveLength(2);
+      expect(await invocationsOf(tenant.id, call.id)).toHaveLength(2);
+    });
+
     it("replays a stored error too, without running the tool again", async () => {
       const parties = callTo(tenant);
       const call = {

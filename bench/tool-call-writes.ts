@@ -1,0 +1,128 @@
+/*
+ * What a create_lead tool call costs SQLite, through frontdesk's own code:
+ *   npx tsx bench/tool-call-writes.ts [--calls 50000] [--in-flight 25]
+ *
+ * A fresh database file with frontdesk's schema and settings and the example tenant; then
+ * `--in-flight` create_lead calls at a time, each through `runIdempotent` and the create_lead
+ * tool exactly as the tool-calls handler runs them (a new call id and tool call id each, as Vapi
+ * sends them), so group commit makes each round one transaction. Two passes, each on its own file:
+ * - pages: automatic checkpoints off, so every page a COMMIT writes stays in the WAL; the WAL's
+ *   size then gives the pages written per tool call. That count does not depend on the host's
+ *   speed, and each page is also copied to the database file by a later checkpoint.
+ * - time: SQLite's default automatic checkpoint, as the server runs; CPU of this process (user +
+ *   system: SQLite's writes are system time) and wall clock, per tool call.
+ * Neither includes HTTP, JSON parsing, validation or the other tool of the bench's request.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { sql } from "kysely";
+import { systemClock } from "../src/clock.js";
+import { createDatabase, type DatabaseHandle } from "../src/db/kysely.js";
+import { migrateToLatest } from "../src/db/migrate.js";
+import type { JobEnqueuer } from "../src/jobs/queue.js";
+import { parseTenantFile } from "../src/tenants/parse-tenant-file.js";
+import type { Tenant } from "../src/tenants/tenant-document.js";
+import { createTenantRepo } from "../src/tenants/tenant-repo.js";
+import { createLeadTool, type CreateLeadArgs } from "../src/tools/create-lead.js";
+import { runIdempotent } from "../src/tools/idempotent.js";
+import { LEAD_ARGS } from "./payloads/call-artifacts.js";
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: "string", default: "50000" },
+    "in-flight": { type: "string", default: "25" },
+  },
+});
+const callCount = Number(values.calls);
+const inFlight = Number(values["in-flight"]);
+if (!Number.isInteger(callCount) || !Number.isInteger(inFlight) || callCount < inFlight) {
+  throw new Error("--calls and --in-flight must be whole numbers, calls >= in-flight");
+}
+
+const EXAMPLE_TENANT = new URL("../examples/tenants/harbourside-plumbing.yaml", import.meta.url);
+const parsed = parseTenantFile(await readFile(EXAMPLE_TENANT, "utf8"), "tenant.yaml");
+const tenant: Tenant | undefined = parsed.ok ? parsed.tenants[0] : undefined;
+if (tenant === undefined) throw new Error("the example tenant does not parse");
+
+const args = createLeadTool.argsSchema.parse(LEAD_ARGS);
+// The example tenant subscribes to no notification, so create_lead queues no job.
+const noJobs: JobEnqueuer = {
+  enqueue: () => Promise.reject(new Error("the example tenant was expected to queue no job")),
+};
+
+function runCreateLead(db: DatabaseHandle["db"], owner: Tenant, leadArgs: CreateLeadArgs) {
+  const ctx = {
+    tenant: owner,
+    callId: randomUUID(),
+    toolCallId: `call_${randomUUID().replaceAll("-", "").slice(0, 24)}`,
+    callerNumber: "+61491570156",
+    db,
+    clock: systemClock,
+    signal: new AbortController().signal,
+    beginCommit: () => true,
+    jobs: noJobs,
+  };
+  return runIdempotent(ctx, createLeadTool.name, leadArgs, (inTransaction) =>
+    createLeadTool.execute(inTransaction, leadArgs),
+  );
+}
+
+async function freshDatabase(file: string, owner: Tenant): Promise<DatabaseHandle> {
+  const handle = createDatabase({ url: file });
+  await migrateToLatest(handle);
+  await createTenantRepo(handle.db).upsertMany([owner], new Date().toISOString());
+  return handle;
+}
+
+interface Pass {
+  cpuMicros: number;
+  wallMs: number;
+}
+
+async function runCalls(handle: DatabaseHandle, owner: Tenant): Promise<Pass> {
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  for (let done = 0; done < callCount; done += inFlight) {
+    const outcomes = await Promise.all(
+      Array.from({ length: inFlight }, () => runCreateLead(handle.db, owner, args)),
+    );
+    const failed = outcomes.find((outcome) => !outcome.ok);
+    if (failed !== undefined) throw new Error(`create_lead failed: ${JSON.stringify(failed)}`);
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  return { cpuMicros: cpu.user + cpu.system, wallMs: performance.now() - wallBefore };
+}
+
+const directory = await mkdtemp(join(tmpdir(), "frontdesk-tool-call-writes-"));
+try {
+  const pagesFile = join(directory, "pages.db");
+  const counting = await freshDatabase(pagesFile, tenant);
+  await sql`pragma wal_autocheckpoint = 0`.execute(counting.db);
+  const pageSize = (await sql<{ page_size: number }>`pragma page_size`.execute(counting.db)).rows[0]
+    ?.page_size;
+  if (pageSize === undefined) throw new Error("no page size");
+  const walBefore = (await stat(`${pagesFile}-wal`)).size;
+  await runCalls(counting, tenant);
+  const walBytes = (await stat(`${pagesFile}-wal`)).size - walBefore;
+  await counting.close();
+  // Each WAL frame is a page plus its 24-byte header.
+  const pagesPerCall = walBytes / (pageSize + 24) / callCount;
+
+  const timing = await freshDatabase(join(directory, "time.db"), tenant);
+  const timed = await runCalls(timing, tenant);
+  await timing.close();
+
+  process.stdout.write(
+    [
+      `${callCount} create_lead calls, ${inFlight} per transaction (Node.js ${process.version})`,
+      `WAL pages written per call: ${pagesPerCall.toFixed(2)} (${pageSize}-byte pages)`,
+      `CPU per call: ${(timed.cpuMicros / callCount).toFixed(1)} µs; wall per call: ${((timed.wallMs * 1000) / callCount).toFixed(1)} µs`,
+      "",
+    ].join("\n"),
+  );
+} finally {
+  await rm(directory, { recursive: true, force: true });
+}
