@@ -6,8 +6,8 @@
  * `--in-flight` create_lead calls at a time, each through `runIdempotent` and the create_lead
  * tool exactly as the tool-calls handler runs them (a new call id and tool call id each, as Vapi
  * sends them), so group commit makes each round one transaction. Two passes, each on its own file:
- * - pages: automatic checkpoints off, so every page a COMMIT writes stays in the WAL; the WAL's
- *   size then gives the pages written per tool call. That count does not depend on the host's
+ * - pages: the WAL emptied first and automatic checkpoints off, so every page a COMMIT writes
+ *   stays in it; the WAL's size then gives the pages written per tool call. That count does not depend on the host's
  *   speed, and each page is also copied to the database file by a later checkpoint.
  * - time: SQLite's default automatic checkpoint, as the server runs; CPU of this process (user +
  *   system: SQLite's writes are system time) and wall clock, per tool call.
@@ -18,6 +18,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import SQLite from "better-sqlite3";
 import { sql } from "kysely";
 import { systemClock } from "../src/clock.js";
 import { createDatabase, type DatabaseHandle } from "../src/db/kysely.js";
@@ -96,6 +97,8 @@ async function runCalls(handle: DatabaseHandle, owner: Tenant): Promise<Pass> {
   return { cpuMicros: cpu.user + cpu.system, wallMs: performance.now() - wallBefore };
 }
 
+const WAL_HEADER_BYTES = 32;
+
 const directory = await mkdtemp(join(tmpdir(), "frontdesk-tool-call-writes-"));
 try {
   const pagesFile = join(directory, "pages.db");
@@ -104,9 +107,14 @@ try {
   const pageSize = (await sql<{ page_size: number }>`pragma page_size`.execute(counting.db)).rows[0]
     ?.page_size;
   if (pageSize === undefined) throw new Error("no page size");
-  const walBefore = (await stat(`${pagesFile}-wal`)).size;
+  // Empties the WAL (and truncates the file): from here its size counts only the calls' pages.
+  // On a connection of its own: frontdesk's runs it as a write, inside a transaction.
+  const checkpointer = new SQLite(pagesFile);
+  checkpointer.pragma("wal_checkpoint(TRUNCATE)");
+  checkpointer.close();
+  if ((await stat(`${pagesFile}-wal`)).size !== 0) throw new Error("the WAL was not emptied");
   await runCalls(counting, tenant);
-  const walBytes = (await stat(`${pagesFile}-wal`)).size - walBefore;
+  const walBytes = (await stat(`${pagesFile}-wal`)).size - WAL_HEADER_BYTES;
   await counting.close();
   // Each WAL frame is a page plus its 24-byte header.
   const pagesPerCall = walBytes / (pageSize + 24) / callCount;
