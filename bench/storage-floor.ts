@@ -15,19 +15,16 @@
  * are CPU per report of this process (user + system: SQLite's writes are system time), and the
  * wall clock. Neither includes HTTP, JSON parsing or the notification job.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import SQLite from "better-sqlite3";
 import { createCallRepo, type CallReport } from "../src/calls/call-repo.js";
-import { applySqliteSettings, createDatabase } from "../src/db/kysely.js";
-import { migrateToLatest } from "../src/db/migrate.js";
-import { parseTenantFile } from "../src/tenants/parse-tenant-file.js";
-import type { Tenant } from "../src/tenants/tenant-document.js";
-import { createTenantRepo } from "../src/tenants/tenant-repo.js";
+import { applySqliteSettings } from "../src/db/kysely.js";
 import { MESSAGE_SCHEMAS } from "../src/vapi/messages.js";
 import { readCallReport } from "../src/vapi/read-call-report.js";
+import { openDatabaseWith, readExampleTenant } from "./example-database.js";
 import { CALL_ID, createEndOfCallReportTemplate } from "./payloads/end-of-call-report.js";
 
 const { values } = parseArgs({
@@ -42,17 +39,9 @@ if (!Number.isInteger(reportCount) || reportCount < inFlight || !Number.isIntege
   throw new Error("--reports and --in-flight must be whole numbers, reports >= in-flight");
 }
 
-const EXAMPLE_TENANT = new URL("../examples/tenants/harbourside-plumbing.yaml", import.meta.url);
-const tenant = exampleTenant(await readFile(EXAMPLE_TENANT, "utf8"));
+const tenant = await readExampleTenant();
 const phone = tenant.phoneNumbers[0];
 if (phone === undefined) throw new Error("the example tenant has no number");
-
-function exampleTenant(text: string): Tenant {
-  const parsed = parseTenantFile(text, "tenant.yaml");
-  const first = parsed.ok ? parsed.tenants[0] : undefined;
-  if (first === undefined) throw new Error("the example tenant does not parse");
-  return first;
-}
 
 const template = createEndOfCallReportTemplate({
   tenant: {
@@ -104,10 +93,7 @@ async function timeStoring<TRow>(
 /** A fresh database file with frontdesk's schema and the example tenant. */
 async function freshDatabase(directory: string, name: string) {
   const file = join(directory, `${name}.db`);
-  const handle = createDatabase({ url: file });
-  await migrateToLatest(handle);
-  await createTenantRepo(handle.db).upsertMany([tenant], new Date().toISOString());
-  return { file, handle };
+  return { file, handle: await openDatabaseWith(file, tenant) };
 }
 
 const directory = await mkdtemp(join(tmpdir(), "frontdesk-storage-floor-"));

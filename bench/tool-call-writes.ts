@@ -14,21 +14,19 @@
  * Neither includes HTTP, JSON parsing, validation or the other tool of the bench's request.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import SQLite from "better-sqlite3";
 import { sql } from "kysely";
 import { systemClock } from "../src/clock.js";
-import { createDatabase, type DatabaseHandle } from "../src/db/kysely.js";
-import { migrateToLatest } from "../src/db/migrate.js";
+import type { DatabaseHandle } from "../src/db/kysely.js";
 import type { JobEnqueuer } from "../src/jobs/queue.js";
-import { parseTenantFile } from "../src/tenants/parse-tenant-file.js";
 import type { Tenant } from "../src/tenants/tenant-document.js";
-import { createTenantRepo } from "../src/tenants/tenant-repo.js";
 import { createLeadTool, type CreateLeadArgs } from "../src/tools/create-lead.js";
 import { runIdempotent } from "../src/tools/idempotent.js";
+import { openDatabaseWith, readExampleTenant } from "./example-database.js";
 import { LEAD_ARGS } from "./payloads/call-artifacts.js";
 
 const { values } = parseArgs({
@@ -43,10 +41,7 @@ if (!Number.isInteger(callCount) || !Number.isInteger(inFlight) || callCount < i
   throw new Error("--calls and --in-flight must be whole numbers, calls >= in-flight");
 }
 
-const EXAMPLE_TENANT = new URL("../examples/tenants/harbourside-plumbing.yaml", import.meta.url);
-const parsed = parseTenantFile(await readFile(EXAMPLE_TENANT, "utf8"), "tenant.yaml");
-const tenant: Tenant | undefined = parsed.ok ? parsed.tenants[0] : undefined;
-if (tenant === undefined) throw new Error("the example tenant does not parse");
+const tenant = await readExampleTenant();
 
 const args = createLeadTool.argsSchema.parse(LEAD_ARGS);
 // The example tenant subscribes to no notification, so create_lead queues no job.
@@ -69,13 +64,6 @@ function runCreateLead(db: DatabaseHandle["db"], owner: Tenant, leadArgs: Create
   return runIdempotent(ctx, createLeadTool.name, leadArgs, (inTransaction) =>
     createLeadTool.execute(inTransaction, leadArgs),
   );
-}
-
-async function freshDatabase(file: string, owner: Tenant): Promise<DatabaseHandle> {
-  const handle = createDatabase({ url: file });
-  await migrateToLatest(handle);
-  await createTenantRepo(handle.db).upsertMany([owner], new Date().toISOString());
-  return handle;
 }
 
 interface Pass {
@@ -102,7 +90,7 @@ const WAL_HEADER_BYTES = 32;
 const directory = await mkdtemp(join(tmpdir(), "frontdesk-tool-call-writes-"));
 try {
   const pagesFile = join(directory, "pages.db");
-  const counting = await freshDatabase(pagesFile, tenant);
+  const counting = await openDatabaseWith(pagesFile, tenant);
   await sql`pragma wal_autocheckpoint = 0`.execute(counting.db);
   const pageSize = (await sql<{ page_size: number }>`pragma page_size`.execute(counting.db)).rows[0]
     ?.page_size;
@@ -119,7 +107,7 @@ try {
   // Each WAL frame is a page plus its 24-byte header.
   const pagesPerCall = walBytes / (pageSize + 24) / callCount;
 
-  const timing = await freshDatabase(join(directory, "time.db"), tenant);
+  const timing = await openDatabaseWith(join(directory, "time.db"), tenant);
   const timed = await runCalls(timing, tenant);
   await timing.close();
 

@@ -58,9 +58,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     .execute();
 }
 
-/** The SQLite table as 003 made it, except for its key (and call_id, which a key makes NOT NULL). */
 type KeyColumn = "tenant_id" | "call_id" | "tool_call_id";
 
+/** The SQLite table as 003 made it, except for its key (and call_id, which a key makes NOT NULL). */
 async function createTable(db: Kysely<unknown>, name: string, key: KeyColumn[]): Promise<void> {
   const callIdInKey = key.includes("call_id");
   await db.schema

@@ -1,0 +1,28 @@
+/*
+ * The example tenant (examples/tenants/harbourside-plumbing.yaml) and a fresh SQLite file that
+ * holds it, for the benchmarks that measure storage outside HTTP (storage-floor.ts,
+ * tool-call-writes.ts).
+ */
+import { readFile } from "node:fs/promises";
+import { createDatabase, type DatabaseHandle } from "../src/db/kysely.js";
+import { migrateToLatest } from "../src/db/migrate.js";
+import { parseTenantFile } from "../src/tenants/parse-tenant-file.js";
+import type { Tenant } from "../src/tenants/tenant-document.js";
+import { createTenantRepo } from "../src/tenants/tenant-repo.js";
+
+const EXAMPLE_TENANT = new URL("../examples/tenants/harbourside-plumbing.yaml", import.meta.url);
+
+export async function readExampleTenant(): Promise<Tenant> {
+  const parsed = parseTenantFile(await readFile(EXAMPLE_TENANT, "utf8"), "tenant.yaml");
+  const first = parsed.ok ? parsed.tenants[0] : undefined;
+  if (first === undefined) throw new Error("the example tenant does not parse");
+  return first;
+}
+
+/** A new database file with frontdesk's schema, its settings and `tenant`. */
+export async function openDatabaseWith(file: string, tenant: Tenant): Promise<DatabaseHandle> {
+  const handle = createDatabase({ url: file });
+  await migrateToLatest(handle);
+  await createTenantRepo(handle.db).upsertMany([tenant], new Date().toISOString());
+  return handle;
+}
