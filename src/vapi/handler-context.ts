@@ -24,6 +24,11 @@ export interface HandlerContext {
   clock: Clock;
   /** Aborted when the message's time budget runs out or the client goes away. */
   signal: AbortSignal;
+  /**
+   * `signal.aborted`, read without building the signal: a check at a commit point should not
+   * cost an AbortController per webhook.
+   */
+  readonly aborted: boolean;
   /** Annotations the handler adds to the canonical log line (outcome, cache tier, …). */
   annotate(fields: Record<string, unknown>): void;
 }

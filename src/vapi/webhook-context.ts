@@ -47,6 +47,10 @@ export class WebhookContext implements HandlerContext {
     return this.controller.signal;
   }
 
+  get aborted(): boolean {
+    return this.abortReason !== undefined;
+  }
+
   annotate(fields: Record<string, unknown>): void {
     this.annotations = Object.assign(this.annotations ?? {}, fields);
   }

@@ -125,7 +125,7 @@ async function runTool(
  * we have never do, and a controller plus a listener per tool call (which also made the message
  * build its own controller) cost more than the rest of a short tool's bookkeeping.
  */
-function createAbandonment(message: { readonly signal: AbortSignal }) {
+function createAbandonment(message: { readonly signal: AbortSignal; readonly aborted: boolean }) {
   let reason: Error | undefined;
   let controller: AbortController | undefined;
   let unlink: (() => void) | undefined;
@@ -135,7 +135,7 @@ function createAbandonment(message: { readonly signal: AbortSignal }) {
       controller?.abort(reason);
     },
     isAbandoned(): boolean {
-      return reason !== undefined || message.signal.aborted;
+      return reason !== undefined || message.aborted;
     },
     signal(): AbortSignal {
       if (controller === undefined) {

@@ -79,6 +79,9 @@ describe("tool budget versus the commit point (sqlite)", () => {
       log: pino({ level: "silent" }),
       clock: systemClock,
       signal,
+      get aborted() {
+        return signal.aborted;
+      },
       annotate: () => undefined,
     };
   }

@@ -14,6 +14,7 @@ function context(): HandlerContext {
     log: pino({ level: "silent" }),
     clock: fixedClock(0),
     signal: new AbortController().signal,
+    aborted: false,
     annotate: () => undefined,
   };
 }
