@@ -11,6 +11,9 @@
  * JSON.parse by hand: the floor under any Node.js web framework). `fastify-sqlite` is `fastify`
  * plus the least storage a server can do before it acknowledges (see createMinimalStore): the
  * floor under any server that keeps what Vapi sends, on frontdesk's SQLite settings.
+ * `fastify-sqlite-tools` also does, for tool calls, the least data work the two tools of the
+ * bench's tool-calls message need (see createMinimalStore): the floor under issue 4's tool-calls
+ * target for any server that really records a lead and reads the bookings.
  * Run by bench/run.ts as `node --import tsx bench/baseline-server.ts` with PORT and HOST set.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -120,8 +123,14 @@ interface ReportMessage {
  *   arguments and answer; no lead table, no indexes beyond the key.
  * One prepared statement each, no query builder, and a group commit as frontdesk's (ADR 0010):
  * the writes of one event-loop turn share one transaction, answered after its COMMIT.
+ *
+ * With `withToolWork`, each tool call also does the least its tool needs of the database, in the
+ * same batch: create_lead one upsert of the call's lead (a rowid table with one unique index,
+ * `(dialed number, call id)`, so a second create_lead in the call updates it), check_availability
+ * one indexed read of the bookings on the asked day. Arguments are read unchecked, the answer
+ * stays the fixed text; no lead index for listing, no notification, no slot arithmetic.
  */
-function createMinimalStore(file: string): MinimalStore {
+function createMinimalStore(file: string, withToolWork: boolean): MinimalStore {
   const sqlite = new SQLite(file);
   applySqliteSettings(sqlite);
   sqlite.exec(`create table if not exists reports (
@@ -138,6 +147,7 @@ function createMinimalStore(file: string): MinimalStore {
   const insertInvocation = sqlite.prepare(
     "insert or ignore into tool_invocations values (?, ?, ?, ?, ?, ?)",
   );
+  const toolWork = withToolWork ? createToolWork(sqlite) : undefined;
   const text = (value: unknown) => (typeof value === "string" ? value : null);
   const number = (value: unknown) => (typeof value === "number" ? value : null);
   const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
@@ -205,11 +215,66 @@ function createMinimalStore(file: string): MinimalStore {
             TOOL_RESULT,
             now,
           );
+          toolWork?.run(message as ToolCallsMessage, call, now);
         }
       });
     },
     close() {
       sqlite.close();
+    },
+  };
+}
+
+interface ToolCallsMessage {
+  call?: { id?: unknown };
+  phoneNumber?: { id?: unknown };
+}
+
+/** The least database work of create_lead and check_availability (see createMinimalStore). */
+function createToolWork(sqlite: SQLite.Database) {
+  sqlite.exec(`create table if not exists leads (
+    tenant_key text not null, call_id text not null, name text, callback_number text,
+    service text, urgency text, suburb text, notes text, created_at text not null,
+    updated_at text not null)`);
+  sqlite.exec("create unique index if not exists leads_call on leads (tenant_key, call_id)");
+  sqlite.exec(`create table if not exists bookings (
+    tenant_key text not null, starts_at text not null, ends_at text not null)`);
+  sqlite.exec("create index if not exists bookings_start on bookings (tenant_key, starts_at)");
+  const upsertLead = sqlite.prepare(`insert into leads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    on conflict (tenant_key, call_id) do update set name = excluded.name,
+      callback_number = coalesce(excluded.callback_number, callback_number),
+      service = coalesce(excluded.service, service), urgency = coalesce(excluded.urgency, urgency),
+      suburb = coalesce(excluded.suburb, suburb), notes = coalesce(excluded.notes, notes),
+      updated_at = excluded.updated_at`);
+  const bookingsOn = sqlite.prepare(
+    "select starts_at, ends_at from bookings where tenant_key = ? and starts_at >= ? and starts_at < ?",
+  );
+  const text = (value: unknown) => (typeof value === "string" ? value : null);
+  return {
+    run(
+      message: ToolCallsMessage,
+      call: { function?: { name?: unknown; arguments?: unknown } },
+      now: string,
+    ): void {
+      const tenantKey = text(message.phoneNumber?.id) ?? "";
+      const args = (call.function?.arguments ?? {}) as Record<string, unknown>;
+      if (call.function?.name === "create_lead") {
+        upsertLead.run(
+          tenantKey,
+          text(message.call?.id) ?? "",
+          text(args.name),
+          text(args.callbackNumber),
+          text(args.service),
+          text(args.urgency),
+          text(args.suburb),
+          text(args.notes),
+          now,
+          now,
+        );
+      } else if (call.function?.name === "check_availability") {
+        const day = text(args.date) ?? now.slice(0, 10);
+        bookingsOn.all(tenantKey, day, `${day}\uffff`);
+      }
     },
   };
 }
@@ -256,17 +321,23 @@ async function startNodeHttp(): Promise<() => Promise<void>> {
     });
 }
 
+const STACKS = ["fastify", "node-http", "fastify-sqlite", "fastify-sqlite-tools"];
 const stack = process.env.BASELINE_STACK ?? "fastify";
-if (stack !== "fastify" && stack !== "node-http" && stack !== "fastify-sqlite") {
-  throw new Error(`BASELINE_STACK must be fastify, node-http or fastify-sqlite, not ${stack}`);
+if (!STACKS.includes(stack)) {
+  throw new Error(`BASELINE_STACK must be one of ${STACKS.join(", ")}, not ${stack}`);
 }
+const storing = stack.startsWith("fastify-sqlite");
 const sqliteFile = process.env.BASELINE_SQLITE_FILE;
-if (stack === "fastify-sqlite" && sqliteFile === undefined) {
-  throw new Error("BASELINE_STACK=fastify-sqlite needs BASELINE_SQLITE_FILE");
+if (storing && sqliteFile === undefined) {
+  throw new Error(`BASELINE_STACK=${stack} needs BASELINE_SQLITE_FILE`);
 }
 const close = await (stack === "node-http"
   ? startNodeHttp()
-  : startFastify(sqliteFile === undefined ? undefined : createMinimalStore(sqliteFile)));
+  : startFastify(
+      storing && sqliteFile !== undefined
+        ? createMinimalStore(sqliteFile, stack === "fastify-sqlite-tools")
+        : undefined,
+    ));
 
 process.once("SIGTERM", () => {
   close().then(

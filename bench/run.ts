@@ -126,17 +126,16 @@ async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Pro
   );
 
   // Node names the profile file itself; a fresh directory per run makes it the only one there.
-  const profileDir =
-    options.profile && !isBaseline
-      ? await mkdtemp(join(tmpdir(), "frontdesk-bench-profile-"))
-      : undefined;
+  const profileDir = options.profile
+    ? await mkdtemp(join(tmpdir(), "frontdesk-bench-profile-"))
+    : undefined;
   let target: RunningTarget | undefined;
   let store: RunStore | undefined;
   let undo: (() => Promise<void>) | undefined;
   let cliRecord: RunRecord | undefined;
   try {
     if (isBaseline) {
-      target = await startBaseline(REPO_ROOT, scenario.baselineStack ?? "fastify");
+      target = await startBaseline(REPO_ROOT, scenario.baselineStack ?? "fastify", profileDir);
     } else {
       const workDir = await mkdtemp(join(tmpdir(), "frontdesk-bench-"));
       try {

@@ -33,6 +33,7 @@ export const SCENARIO_NAMES = [
   "baseline-fastify-end-of-call-30kb",
   "baseline-sqlite-tool-calls",
   "baseline-sqlite-end-of-call-30kb",
+  "baseline-sqlite-tools-tool-calls",
   "baseline-node-http",
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -236,6 +237,8 @@ const BASELINE_SUMMARY =
   "bare Fastify (bench/baseline-server.ts): default JSON parser, an answer of the size and shape frontdesk gives, no auth, no logging, no validation, no storage";
 const BASELINE_SQLITE_SUMMARY =
   "bare Fastify plus the least storage any server can do before it acknowledges (bench/baseline-server.ts, BASELINE_STACK=fastify-sqlite): one prepared `insert or ignore` per report (the parts the issue names, no tenant, no rest of the report) or per tool call (its id, arguments and answer; no lead table, no index beyond the key), frontdesk's SQLite settings and group commit; no auth, no logging, no validation, no tenant lookup";
+const BASELINE_SQLITE_TOOLS_SUMMARY =
+  "the storing floor (BASELINE_STACK=fastify-sqlite) plus the least database work the two tools need, in the same batch (BASELINE_STACK=fastify-sqlite-tools): an upsert of the call's lead (one unique index) for create_lead, an indexed read of the day's bookings for check_availability; arguments unchecked, a fixed answer, no lead listing index, no notification, no slot arithmetic";
 const BASELINE_REQUIRES = { store: "sqlite", redis: false, workers: 1 } as const;
 
 /** Where a scenario's bodies go: frontdesk, or the bare baseline server on one of its stacks. */
@@ -249,7 +252,12 @@ function sentTo(receiver: Receiver, request: string) {
   if (receiver === "frontdesk") {
     return { fields: { target: receiver, summary: request }, headers: secretHeaders };
   }
-  const summary = receiver === "fastify-sqlite" ? BASELINE_SQLITE_SUMMARY : BASELINE_SUMMARY;
+  const summary =
+    receiver === "fastify-sqlite"
+      ? BASELINE_SQLITE_SUMMARY
+      : receiver === "fastify-sqlite-tools"
+        ? BASELINE_SQLITE_TOOLS_SUMMARY
+        : BASELINE_SUMMARY;
   return {
     fields: {
       target: "baseline" as const,
@@ -596,6 +604,9 @@ export const SCENARIOS: readonly Scenario[] = [
   // And to the bare server that also stores them: the floor under issue 4's write targets.
   toolCallsTwo("baseline-sqlite-tool-calls", "fastify-sqlite"),
   endOfCall("baseline-sqlite-end-of-call-30kb", 30 * 1024, 50, "fastify-sqlite"),
+  // And to the one that also does the tools' least database work: the floor under any server
+  // that really records the lead and reads the bookings.
+  toolCallsTwo("baseline-sqlite-tools-tool-calls", "fastify-sqlite-tools"),
   {
     name: "mixed-call",
     summary:

@@ -117,18 +117,24 @@ async function waitForWorkers(server: ChildServer, workers: number): Promise<voi
 }
 
 /** The HTTP layer of the bare reference server (BASELINE_STACK of bench/baseline-server.ts). */
-export type BaselineStack = "fastify" | "node-http" | "fastify-sqlite";
+export type BaselineStack = "fastify" | "node-http" | "fastify-sqlite" | "fastify-sqlite-tools";
 
 /** The bare reference server (bench/baseline-server.ts) on the given stack, started the same way. */
 export async function startBaseline(
   repoRoot: string,
   stack: BaselineStack,
+  cpuProfileDir?: string,
 ): Promise<RunningTarget> {
   const workDir = await mkdtemp(join(tmpdir(), "frontdesk-bench-baseline-"));
   const port = await findFreePort();
   try {
     const server = await startChildServer({
-      nodeArgs: ["--import", "tsx", join(repoRoot, "bench/baseline-server.ts")],
+      nodeArgs: [
+        ...(cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`]),
+        "--import",
+        "tsx",
+        join(repoRoot, "bench/baseline-server.ts"),
+      ],
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
         NODE_ENV: "production",
@@ -136,7 +142,7 @@ export async function startBaseline(
         PORT: String(port),
         BASELINE_STACK: stack,
         // A fresh file per run, removed with the work directory.
-        ...(stack === "fastify-sqlite"
+        ...(stack === "fastify-sqlite" || stack === "fastify-sqlite-tools"
           ? { BASELINE_SQLITE_FILE: join(workDir, "baseline.db") }
           : {}),
       },
