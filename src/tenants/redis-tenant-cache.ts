@@ -89,6 +89,11 @@ interface TenantCacheScripts {
   ): Promise<number>;
 }
 
+/** The pub/sub channel on which instances sharing `keyPrefix` announce tenant changes. */
+export function tenantChangeChannel(keyPrefix: string): string {
+  return `${keyPrefix}tenant-changed`;
+}
+
 export function createRedisTenantCache(options: RedisTenantCacheOptions): SharedTenantCache {
   const { keyPrefix, ttlSeconds } = options;
   const readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
@@ -96,7 +101,7 @@ export function createRedisTenantCache(options: RedisTenantCacheOptions): Shared
   const entryKey = (key: string) => `${keyPrefix}tenant:${key}`;
   const indexKey = (tenantId: string) => `${keyPrefix}tenant-keys:${tenantId}`;
   const generationKey = `${keyPrefix}tenant-generation`;
-  const channel = `${keyPrefix}tenant-changed`;
+  const channel = tenantChangeChannel(keyPrefix);
   // ioredis sends a defined script by its SHA and loads it again when the server lost it.
   options.redis.defineCommand("frontdeskFillTenant", { numberOfKeys: 3, lua: FILL_IF_UNCHANGED });
   options.redis.defineCommand("frontdeskDropTenant", { numberOfKeys: 2, lua: DROP_AND_PUBLISH });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { tenantChangeChannel } from "../../src/tenants/redis-tenant-cache.js";
 
 export type TestStore = "sqlite" | "postgres";
 
@@ -103,6 +104,39 @@ export async function isRedisAvailable(): Promise<boolean> {
       `\n*** Redis not reachable at ${REDIS_URL}: Redis tests are SKIPPED ***\n\n`,
     );
     return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Waits until `count` connections listen for tenant changes under `prefix` (Redis's PUBSUB
+ * NUMSUB). An instance subscribes in the background after it starts, and the resync it does
+ * once connected drops what it had cached: a test that warms a cache before then may see the
+ * copy vanish, and a change published before then is not heard. A fixed pause was not enough
+ * on a loaded CI machine.
+ */
+export async function waitForTenantChangeSubscribers(
+  prefix: string,
+  count: number,
+  { url = REDIS_URL, withinMs = 10_000 }: { url?: string; withinMs?: number } = {},
+): Promise<void> {
+  const { Redis } = await import("ioredis");
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  client.on("error", () => undefined);
+  const channel = tenantChangeChannel(prefix);
+  try {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      const reply = (await client.pubsub("NUMSUB", channel)) as [string, number];
+      if (Number(reply[1]) >= count) return;
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `${String(reply[1])} of ${count} subscribers on ${channel} after ${withinMs} ms`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   } finally {
     client.disconnect();
   }

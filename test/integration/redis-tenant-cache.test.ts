@@ -19,6 +19,7 @@ import {
   isRedisAvailable,
   REDIS_URL,
   uniqueRedisPrefix,
+  waitForTenantChangeSubscribers,
 } from "../helpers/test-database.js";
 
 const redisUp = await isRedisAvailable();
@@ -147,8 +148,8 @@ describe.runIf(redisUp)("Redis tenant cache", () => {
     const slow = resolverFor(connect());
     const editor = resolverFor(connect());
     slow.start();
-    // Let the subscriber connect, as an instance's would long before a change.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The subscriber connected, as an instance's would be long before a change.
+    await waitForTenantChangeSubscribers(prefix, 1);
 
     // The slow instance misses Redis and reads the database, which still holds the old copy...
     const release = database.hold();

@@ -11,6 +11,7 @@ import {
   POSTGRES_URL,
   REDIS_URL,
   uniqueRedisPrefix,
+  waitForTenantChangeSubscribers,
 } from "../helpers/test-database.js";
 import { assistantRequest } from "../fixtures/vapi/builders.js";
 
@@ -224,8 +225,8 @@ describe.each(stores)("tenant lookup chain on %s", (store) => {
       const tenant = await createTenant(first.deps);
       const number = tenant.phoneNumbers[0]?.number;
 
-      // Let both subscribers connect before warming their caches.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Both subscribers connected (and their resyncs done) before the caches are warmed.
+      await waitForTenantChangeSubscribers(prefix, 2);
       expect((await askAssistant(first, number)).assistant?.metadata?.tenantName).toBe(tenant.name);
       expect((await askAssistant(second, number)).assistant?.metadata?.tenantName).toBe(
         tenant.name,

@@ -8,6 +8,7 @@ import {
   isRedisAvailable,
   REDIS_URL,
   uniqueRedisPrefix,
+  waitForTenantChangeSubscribers,
 } from "../../helpers/test-database.js";
 import { ADMIN_TOKEN, adminClient, type AdminCall } from "./admin-client.js";
 
@@ -101,7 +102,8 @@ describe.runIf(redisUp).each(stores)(
     });
 
     it("reaches the other instance's cached copy within a second", async () => {
-      const env = { ADMIN_TOKEN, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix() };
+      const prefix = uniqueRedisPrefix();
+      const env = { ADMIN_TOKEN, REDIS_URL, REDIS_KEY_PREFIX: prefix };
       const admin = await startTestServer({ store, env });
       servers.push(admin);
       const webhook = await startTestServer({ store, env, database: admin.database });
@@ -116,8 +118,8 @@ describe.runIf(redisUp).each(stores)(
         return body.assistant?.metadata?.tenantName;
       };
 
-      // Let the subscriber connect, then warm the second instance's memory cache.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Both instances' subscribers connected, then the second instance's memory cache warmed.
+      await waitForTenantChangeSubscribers(prefix, 2);
       expect(await ask()).toBe(tenant.name);
       expect(await ask()).toBe(tenant.name);
 

@@ -15,7 +15,7 @@ import {
   type PrivateRedis,
 } from "../../helpers/private-redis.js";
 import { startTestServer, type TestServer } from "../../helpers/start-server.js";
-import { uniqueRedisPrefix } from "../../helpers/test-database.js";
+import { uniqueRedisPrefix, waitForTenantChangeSubscribers } from "../../helpers/test-database.js";
 import { newWebhookSecret, readJob } from "../jobs/notify-fixtures.js";
 import { settle, startReceiver, waitUntil, type Receiver } from "../jobs/receiver.js";
 
@@ -65,9 +65,10 @@ describe.runIf(installed)("Redis killed mid-load and restarted", () => {
     // before the kill and not yet run would be gone with it (a deployment error, not ours).
     redis = await startPrivateRedis({ persistence: "aof-always" });
     receiver = await startReceiver(() => 200);
+    const prefix = uniqueRedisPrefix();
     const env = {
       REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: uniqueRedisPrefix(),
+      REDIS_KEY_PREFIX: prefix,
       ASSISTANT_REQUEST_BUDGET_MS: String(BUDGET_MS),
       LOG_LEVEL: "info",
       JOB_MAX_ATTEMPTS: "4",
@@ -98,7 +99,7 @@ describe.runIf(installed)("Redis killed mid-load and restarted", () => {
       }
     }
     // Both instances' subscribers connected before traffic starts.
-    await settle(200);
+    await waitForTenantChangeSubscribers(prefix, 2, { url: redis.url });
   });
 
   afterAll(() =>
