@@ -13,10 +13,7 @@ import { metricsRoute } from "./http/routes/metrics.js";
 import { vapiWebhookRoute } from "./http/routes/vapi-webhook.js";
 import { CHECKPOINT_FALLBACK_MESSAGE } from "./db/sqlite-checkpointer.js";
 import { createLoggerOptions, generateRequestId } from "./logging.js";
-import { createVapiRouter } from "./vapi/create-vapi-router.js";
-import { createFailureAnswer } from "./vapi/failure-answer.js";
-import type { MessageType } from "./vapi/messages.js";
-import { createWebhookProcessor } from "./vapi/process-webhook.js";
+import { createWebhookPipeline } from "./webhook-pipeline.js";
 
 export interface BuildAppOptions {
   config: Config;
@@ -108,24 +105,7 @@ export async function buildApp({
     app.addHook("onClose", async () => stopping ?? workers?.stop());
   }
 
-  const fallback = config.fallback;
-  const router = createVapiRouter({
-    db: deps.db,
-    registry: deps.registry,
-    fallback,
-    toolBudgetMs: config.toolCallBudgetMs,
-    calls: deps.calls,
-    jobs: deps.jobs,
-    onToolOutcome: (name, ok, seconds) => deps.metrics.observeToolCall(name, ok, seconds),
-  });
-  const processWebhook = createWebhookProcessor({
-    auth: config.auth,
-    router,
-    resolver: deps.resolver,
-    clock: deps.clock,
-    budgetsMs: webhookBudgets(config),
-    failureAnswer: createFailureAnswer(fallback),
-  });
+  const processWebhook = createWebhookPipeline(config, deps);
   await app.register(vapiWebhookRoute, {
     processWebhook,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -264,23 +244,4 @@ function throttled(intervalMs: number): (run: () => void) => void {
 // exactly what Fastify expects.
 function toFastifyLogger(logger: FastifyBaseLogger): FastifyBaseLogger {
   return logger;
-}
-
-/**
- * The tenant lookup is part of every webhook: without a whole-message budget a hanging store
- * would hold a tool call or a report past Vapi's own timeout. Tool-call messages get their
- * per-tool budget plus the assistant-request budget for the lookup; their failure answer is a
- * spoken error per call. Stored messages get a 503 (retried by Vapi) when they run out.
- */
-function webhookBudgets(config: Config): Partial<Record<MessageType, number>> {
-  const toolMessageBudgetMs = config.toolCallBudgetMs + config.assistantRequestBudgetMs;
-  return {
-    "assistant-request": config.assistantRequestBudgetMs,
-    "tool-calls": toolMessageBudgetMs,
-    "function-call": toolMessageBudgetMs,
-    "transfer-destination-request": toolMessageBudgetMs,
-    "knowledge-base-request": toolMessageBudgetMs,
-    "end-of-call-report": config.storeBudgetMs,
-    "status-update": config.storeBudgetMs,
-  };
 }

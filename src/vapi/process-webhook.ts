@@ -51,12 +51,17 @@ export interface WebhookProcessorDeps {
   failureAnswer: FailureAnswer;
 }
 
+/** Answers one webhook: synchronously when it can (a cached assistant-request), else a promise. */
+export type WebhookProcessor = (
+  request: WebhookRequest,
+) => WebhookResponse | Promise<WebhookResponse>;
+
 /**
  * The whole webhook pipeline, framework-free: authenticate the raw bytes, parse safely,
  * validate, resolve the tenant, dispatch within the type's budget, serialize.
  * Never throws for bad input: every outcome is a status code and a JSON body.
  */
-export function createWebhookProcessor(deps: WebhookProcessorDeps) {
+export function createWebhookProcessor(deps: WebhookProcessorDeps): WebhookProcessor {
   const globalAuthConfigured = isWebhookAuthConfigured(deps.auth);
   const globalCredentials = { secrets: deps.auth.secrets, hmacSecrets: deps.auth.hmac.secrets };
 

@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { WebhookRequest, WebhookResponse } from "../../vapi/process-webhook.js";
+import type { WebhookProcessor, WebhookResponse } from "../../vapi/process-webhook.js";
 import { lazyChildLoggerFactory } from "../lazy-child-logger.js";
 
 export interface VapiWebhookRouteOptions {
   /** Answers synchronously when it can (see process-webhook.ts), else with a promise. */
-  processWebhook: (request: WebhookRequest) => WebhookResponse | Promise<WebhookResponse>;
+  processWebhook: WebhookProcessor;
   bodyLimitBytes: number;
   /** Called with the canonical summary once per webhook (metrics). */
   onWebhook?: (summary: WebhookResponse["summary"], durationSeconds: number) => void;
