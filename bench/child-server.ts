@@ -149,11 +149,15 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
   };
 }
 
-/** CPU time (user + system, all threads) of one process so far, in ms; 0 once it has exited. */
-export function readCpuTimeMs(pid: number): number {
+/**
+ * CPU time (user + system) so far, in ms, of one process (all its threads) or, given `thread`,
+ * of that one thread of it; 0 once it has exited (or off Linux).
+ */
+export function readCpuTimeMs(pid: number, thread?: number): number {
   try {
     // /proc/<pid>/stat: fields after the ")" of the command name; utime and stime are 14 and 15.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const file = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`;
+    const stat = readFileSync(file, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[11]) + Number(fields[12]);
     return (ticks * 1000) / ticksPerSecond();

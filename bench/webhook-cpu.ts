@@ -1,0 +1,235 @@
+/*
+ * What a webhook costs frontdesk's own pipeline, without HTTP:
+ *   npx tsx bench/webhook-cpu.ts [--scenario tool-calls-two] [--store sqlite|postgres] [--redis]
+ *                                [--webhooks N] [--in-flight 50] [--rounds 3] [--env K=V ...]
+ *
+ * The HTTP runs (`npm run bench`) measure what a user sees, but on this shared host the same
+ * build swings by a third between runs. This measures one part of them steadily: the webhook
+ * processor exactly as the server builds it (`createWebhookPipeline`: authentication, parsing,
+ * validation, the tenant, the handlers, the stores: a fresh SQLite file, or a fresh database on the
+ * local PostgreSQL server, as `npm run bench` makes them), fed the same bodies the HTTP scenario sends, `--in-flight` at a
+ * time like the load generator's connections. Left out: Fastify and Node's HTTP, the loopback
+ * socket, the canonical log line and the metrics (the route's work, ~100 µs per request in the
+ * bare-Fastify ceiling).
+ *
+ * Per round, per webhook: CPU of the whole process (user + system, all threads: SQLite's writes
+ * are system time, V8 collects on helper threads), CPU of the main thread alone (the one thread a
+ * Node server has for JavaScript, so what bounds its requests per second), and the wall clock.
+ * Bodies are rendered before each round's clock starts and every answer is checked after it.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { parseArgs } from "node:util";
+import { pino } from "pino";
+import { loadConfig } from "../src/config.js";
+import { createDeps } from "../src/deps.js";
+import { createTenantRepo } from "../src/tenants/tenant-repo.js";
+import type { WebhookResponse } from "../src/vapi/process-webhook.js";
+import { createWebhookPipeline } from "../src/webhook-pipeline.js";
+import { createRunStore, type RunStore } from "./bench-stores.js";
+import { readCpuTimeMs } from "./child-server.js";
+import { readExampleTenant } from "./example-database.js";
+import { BULK_TENANT_SET } from "./payloads/bulk-tenants.js";
+import { SCENARIOS, type CallState, type Scenario, type ScenarioStep } from "./scenarios.js";
+
+/** The scenarios this can run: frontdesk's, on the example tenant, nothing arranged around them. */
+const SUPPORTED = SCENARIOS.filter(
+  (scenario) =>
+    scenario.target === "frontdesk" &&
+    scenario.tenants === "example" &&
+    scenario.arrange === undefined,
+).map((scenario) => scenario.name);
+
+/** Rendered bodies held per round, at most (the 500 KB reports would otherwise fill memory). */
+const MAX_ROUND_BYTES = 200 * 1024 * 1024;
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: "string", default: "tool-calls-two" },
+    store: { type: "string", default: "sqlite" },
+    redis: { type: "boolean", default: false },
+    "postgres-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/postgres" },
+    "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
+    webhooks: { type: "string" },
+    "in-flight": { type: "string", default: "50" },
+    rounds: { type: "string", default: "3" },
+    env: { type: "string", multiple: true, default: [] },
+  },
+});
+
+const found = SCENARIOS.find((candidate) => candidate.name === values.scenario);
+if (found === undefined || !SUPPORTED.includes(found.name)) {
+  throw new Error(`--scenario must be one of ${SUPPORTED.join(", ")}`);
+}
+const scenario: Scenario = found;
+const storeKind = values.store;
+if (storeKind !== "sqlite" && storeKind !== "postgres") {
+  throw new Error("--store must be sqlite or postgres");
+}
+const inFlight = wholeNumber("in-flight", values["in-flight"]);
+const rounds = wholeNumber("rounds", values.rounds);
+const extraEnv = Object.fromEntries(
+  values.env.map((pair) => {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new Error(`--env expects K=V, got "${pair}"`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
+
+function wholeNumber(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number`);
+  return value;
+}
+
+const tenant = await readExampleTenant();
+const phone = tenant.phoneNumbers[0];
+if (phone?.vapiPhoneNumberId === undefined) throw new Error("the example tenant has no number");
+const secrets = {
+  secret: randomBytes(24).toString("base64url"),
+  hmacSecret: randomBytes(32).toString("hex"),
+};
+const prepared = scenario.prepare({
+  tenant: {
+    tenantId: tenant.id,
+    vapiPhoneNumberId: phone.vapiPhoneNumberId,
+    number: phone.number,
+    timezone: tenant.timezone,
+  },
+  secrets,
+  runSeconds: 3600,
+  workers: 1,
+  bulk: BULK_TENANT_SET,
+});
+const headers = Object.fromEntries(
+  Object.entries(prepared.headers).map(([name, value]) => [name.toLowerCase(), value]),
+);
+
+interface Sent {
+  step: ScenarioStep;
+  body: Buffer;
+  expected: readonly string[] | undefined;
+}
+
+/** One lane per connection, each sending the scenario's steps in order as autocannon does. */
+function renderRound(lanes: CallState[], perLane: number): Sent[][] {
+  return lanes.map((call) => {
+    const sent: Sent[] = [];
+    for (let index = 0; index < perLane; index += 1) {
+      const step = prepared.steps[index % prepared.steps.length];
+      if (step === undefined) throw new Error("the scenario has no steps");
+      const next = step.next(call);
+      sent.push({ step, body: Buffer.from(next.body), expected: next.expected });
+    }
+    return sent;
+  });
+}
+
+function mainThreadCpuMs(): number {
+  return readCpuTimeMs(process.pid, process.pid);
+}
+
+async function measure(store: RunStore): Promise<void> {
+  const config = loadConfig({
+    NODE_ENV: "production",
+    ...store.env,
+    LOG_LEVEL: "info",
+    VAPI_SECRET: secrets.secret,
+    VAPI_HMAC_SECRET: secrets.hmacSecret,
+    ...scenario.serverEnv,
+    ...extraEnv,
+  });
+  const deps = await createDeps(config);
+  try {
+    await createTenantRepo(deps.db).upsertMany([tenant], new Date().toISOString());
+    const pipeline = createWebhookPipeline(config, deps);
+    const log = pino(
+      { level: config.logLevel },
+      new Writable({
+        write(_chunk, _encoding, done) {
+          done();
+        },
+      }),
+    );
+    let requestNumber = 0;
+    const runLane = async (sent: Sent[], answers: WebhookResponse[]) => {
+      for (const request of sent) {
+        requestNumber += 1;
+        const answer = await pipeline({
+          rawBody: request.body,
+          headers,
+          requestId: `bench-${requestNumber}`,
+          log,
+        });
+        answers.push(answer);
+      }
+    };
+
+    const sample = renderRound([{}], prepared.steps.length)[0] ?? [];
+    const bytesPerWebhook =
+      sample.reduce((sum, sent) => sum + sent.body.length, 0) / Math.max(1, sample.length);
+    const webhooks =
+      values.webhooks === undefined
+        ? Math.min(20_000, Math.floor(MAX_ROUND_BYTES / bytesPerWebhook))
+        : wholeNumber("webhooks", values.webhooks);
+    const perLane = Math.max(1, Math.round(webhooks / inFlight));
+    const lanes: CallState[] = Array.from({ length: inFlight }, () => ({}));
+    console.log(
+      `${scenario.name}: ${(inFlight * perLane).toLocaleString("en-US")} webhooks per round of ` +
+        `~${Math.round(bytesPerWebhook / 1024)} KB, ${inFlight} in flight, a warm-up round and ${rounds} measured; ` +
+        store.label,
+    );
+
+    for (let round = 0; round <= rounds; round += 1) {
+      const sent = renderRound(lanes, perLane);
+      const answers = sent.map(() => [] as WebhookResponse[]);
+      const cpuBefore = process.cpuUsage();
+      const mainBefore = mainThreadCpuMs();
+      const wallBefore = performance.now();
+      await Promise.all(sent.map((lane, index) => runLane(lane, answers[index] ?? [])));
+      const wallMs = performance.now() - wallBefore;
+      const mainMs = mainThreadCpuMs() - mainBefore;
+      const cpu = process.cpuUsage(cpuBefore);
+
+      let count = 0;
+      for (const [index, lane] of sent.entries()) {
+        for (const [position, request] of lane.entries()) {
+          const answer = answers[index]?.[position];
+          const verdict =
+            answer === undefined
+              ? { ok: false as const, problem: "no answer" }
+              : request.step.check(answer.statusCode, answer.body, request.expected);
+          if (!verdict.ok) throw new Error(`${request.step.label}: ${verdict.problem}`);
+          count += 1;
+        }
+      }
+      const perWebhook = (ms: number) => ((ms * 1000) / count).toFixed(0);
+      console.log(
+        `${round === 0 ? "warm-up" : `round ${round}`}: ${perWebhook((cpu.user + cpu.system) / 1000)} µs CPU ` +
+          `(main thread ${mainMs > 0 ? perWebhook(mainMs) : "n/a"}), ${perWebhook(wallMs)} µs wall per webhook`,
+      );
+    }
+  } finally {
+    await deps.close();
+  }
+}
+
+const directory = await mkdtemp(join(tmpdir(), "frontdesk-webhook-cpu-"));
+try {
+  const store = await createRunStore({
+    kind: storeKind,
+    redis: values.redis,
+    workDir: directory,
+    settings: { postgresAdminUrl: values["postgres-url"], redisUrl: values["redis-url"] },
+  });
+  try {
+    await measure(store);
+  } finally {
+    await store.drop();
+  }
+} finally {
+  await rm(directory, { recursive: true, force: true });
+}
