@@ -131,7 +131,7 @@ export function formatTable(records: readonly RunRecord[]): string {
     }
     const errors = m.timeouts > 0 ? `${m.errors} (${m.timeouts} timeouts)` : String(m.errors);
     const failedChecks = m.checkFailures > 0 ? ` ${m.checkFailures} failed checks` : "";
-    return `${lead} | ${fixed(m.requestBytes / 1024, 1)} | ${whole(m.requestsPerSecond)} | ${fixed(m.latencyMs.p50, 2)} | ${fixed(m.latencyMs.p99, 2)} | ${m.non2xx} | ${errors}${failedChecks} | ${formatPeakRss(record.peakRss)} | ${whole(m.serverCpuMicrosPerRequest)} | ${whole(m.loadGeneratorCpuMsPerSecond)} | ${whole(m.otherProcessesCpuMsPerSecond)} | ${goalVerdict(record)} |`;
+    return `${lead} | ${fixed(m.requestBytes / 1024, 1)} | ${whole(m.requestsPerSecond)}${m.offeredRate === undefined ? "" : ` of ${whole(m.offeredRate)} offered`} | ${fixed(m.latencyMs.p50, 2)} | ${fixed(m.latencyMs.p99, 2)} | ${m.non2xx} | ${errors}${failedChecks} | ${formatPeakRss(record.peakRss)} | ${whole(m.serverCpuMicrosPerRequest)} | ${whole(m.loadGeneratorCpuMsPerSecond)} | ${whole(m.otherProcessesCpuMsPerSecond)} | ${goalVerdict(record)} |`;
   });
   return [...header, ...rows].join("\n");
 }
@@ -177,6 +177,11 @@ function formatDetails(record: RunRecord): string {
     );
   }
   if (m.notes !== undefined) lines.push(`- ${m.notes}`);
+  if (m.offeredRate !== undefined) {
+    lines.push(
+      `- open loop (--rate): ${whole(m.offeredRate)} req/s offered on a schedule over up to ${record.connections} sockets; latency from when each request was handed to the HTTP client`,
+    );
+  }
   if (record.logTally !== undefined) {
     const tally = Object.entries(record.logTally)
       .sort((a, b) => b[1] - a[1])

@@ -10,6 +10,7 @@
  * with the body it has already buffered) is replaced by a sampler that checks the first 20
  * responses, one in `checkEvery`, and every non-2xx.
  */
+import http from "node:http";
 import process from "node:process";
 import autocannon from "autocannon";
 import { childPids, readCpuTimeMs } from "./child-server.js";
@@ -95,19 +96,25 @@ function stepKind(step: ScenarioStep): string {
   return step.label.split(" ")[0] ?? step.label;
 }
 
+/** What measure() reads of a run, from autocannon or from the open-loop sender. */
+interface LoadTotals {
+  requestsPerSecond: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+}
+
 interface LoadRun {
-  result: autocannon.Result;
+  totals: LoadTotals;
   state: CheckState;
   latencies: LatencyRecorder;
   latenciesByKind: Map<string, LatencyRecorder>;
   elapsedMs: number;
 }
 
-async function runLoad(
-  prepared: PreparedScenario,
-  job: LoadJob,
-  limit: { seconds: number } | { amount: number },
-): Promise<LoadRun> {
+/** The check tally and latency recorders of one run. */
+function newRunState(prepared: PreparedScenario) {
   const state: CheckState = {
     seen: 0,
     checked: 0,
@@ -138,6 +145,19 @@ async function runLoad(
       state.firstProblem ??= `${multiStep ? `${step.label}: ` : ""}${result.problem}`;
     }
   };
+  return { state, latencies, latenciesByKind, kindRecorders, multiStep, record };
+}
+
+async function runLoad(
+  prepared: PreparedScenario,
+  job: LoadJob,
+  limit: { seconds: number } | { amount: number },
+): Promise<LoadRun> {
+  if (job.rate !== undefined && "seconds" in limit) {
+    return runOpenLoop(prepared, job, limit.seconds, job.rate);
+  }
+  const { state, latencies, latenciesByKind, kindRecorders, multiStep, record } =
+    newRunState(prepared);
 
   const requests: AutocannonRequest[] = prepared.steps.map((step, stepIndex) => {
     const request: AutocannonRequest = {
@@ -202,13 +222,155 @@ async function runLoad(
       },
     );
   });
-  return { result, state, latencies, latenciesByKind, elapsedMs: performance.now() - started };
+  const statusCodes: Record<string, number> = {};
+  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
+    statusCodes[code] = stats.count ?? 0;
+  }
+  return {
+    totals: {
+      requestsPerSecond: result.requests.average,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      statusCodes,
+    },
+    state,
+    latencies,
+    latenciesByKind,
+    elapsedMs: performance.now() - started,
+  };
+}
+
+/** How often the open-loop sender wakes to send what has fallen due. */
+const OPEN_LOOP_TICK_MS = 1;
+/** A request not answered within this long counts as a timeout (as autocannon's `timeout`). */
+const OPEN_LOOP_TIMEOUT_MS = 30_000;
+
+/**
+ * Open loop: `rate` requests per second, sent on a schedule whatever the earlier ones are doing,
+ * over at most `job.connections` kept-alive sockets. Autocannon cannot do this: its rate limit
+ * sends each connection's share of a second in a burst, and a connection still waits for its
+ * answer before it sends again, so a server that stalls holds back the requests that would
+ * have shown the stall. Here a stall holds back nothing: requests keep leaving (every 1 ms, what
+ * has fallen due), queue for a socket if all are busy, and each is timed from when it was handed
+ * to the HTTP client, the wait for a socket included. Single-step scenarios only: a call's steps
+ * sent in parallel could arrive out of order. Every request sent in the window is awaited; the
+ * rate reported is those answered over the window, so it is `rate` when the server kept up, and
+ * p99 tells how well.
+ */
+async function runOpenLoop(
+  prepared: PreparedScenario,
+  job: LoadJob,
+  seconds: number,
+  rate: number,
+): Promise<LoadRun> {
+  const step = prepared.steps[0];
+  if (step === undefined || prepared.steps.length !== 1) {
+    throw new PreflightError("--rate needs a scenario of one step (not mixed-call)");
+  }
+  const { state, latencies, latenciesByKind, record } = newRunState(prepared);
+  const target = new URL("/vapi/webhook", job.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections });
+  const fixedBody = step.dynamic ? undefined : step.next({}).body;
+  const totals: LoadTotals = {
+    requestsPerSecond: 0,
+    non2xx: 0,
+    errors: 0,
+    timeouts: 0,
+    statusCodes: {},
+  };
+  const call: CallState = {};
+  const due = Math.round(rate * seconds);
+  let sent = 0;
+  let answered = 0;
+  let settled = 0;
+  let finish: () => void = () => undefined;
+  const allSettled = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const settle = () => {
+    settled += 1;
+    if (settled === due) finish();
+  };
+
+  const send = () => {
+    const sentAt = performance.now();
+    let done = false;
+    const settleOnce = () => {
+      if (done) return;
+      done = true;
+      settle();
+    };
+    const fail = () => {
+      if (done) return;
+      totals.errors += 1;
+      settleOnce();
+    };
+    const next =
+      fixedBody === undefined ? step.next(call) : { body: fixedBody, expected: undefined };
+    const body = Buffer.from(next.body);
+    state.seen += 1;
+    const checkThis = state.seen <= 20 || state.seen % job.checkEvery === 0;
+    const request = http.request(
+      target,
+      {
+        method: "POST",
+        agent,
+        headers: { ...prepared.headers, "content-length": String(body.length) },
+        timeout: OPEN_LOOP_TIMEOUT_MS,
+      },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        const isOk = status >= 200 && status < 300;
+        const chunks: Buffer[] = [];
+        if (isOk && !checkThis) response.resume();
+        else response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          latencies.add(performance.now() - sentAt);
+          answered += 1;
+          totals.statusCodes[String(status)] = (totals.statusCodes[String(status)] ?? 0) + 1;
+          if (!isOk) totals.non2xx += 1;
+          if (!isOk || checkThis) {
+            record(step, step.check(status, Buffer.concat(chunks).toString("utf8"), next.expected));
+          }
+          settleOnce();
+        });
+        response.on("error", fail);
+      },
+    );
+    request.on("timeout", () => {
+      totals.timeouts += 1;
+      request.destroy(new Error("timed out"));
+    });
+    request.on("error", fail);
+    request.end(body);
+  };
+
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      const dueNow = Math.min(due, Math.floor(((now - started) / 1000) * rate));
+      while (sent < dueNow) {
+        send();
+        sent += 1;
+      }
+      if (sent < due) setTimeout(tick, OPEN_LOOP_TICK_MS);
+      else resolve();
+    };
+    tick();
+  });
+  if (due > 0) await allSettled;
+  agent.destroy();
+  totals.requestsPerSecond = answered / seconds;
+  // CPU per second is taken over the whole run, the answers that came after the window included.
+  return { totals, state, latencies, latenciesByKind, elapsedMs: performance.now() - started };
 }
 
 function assertClean(run: LoadRun, phase: string): void {
-  if (run.state.failures > 0 || run.result.non2xx > 0 || run.result.errors > 0) {
+  if (run.state.failures > 0 || run.totals.non2xx > 0 || run.totals.errors > 0) {
     throw new PreflightError(
-      `${phase} saw ${run.result.non2xx} non-2xx, ${run.result.errors} errors, ${run.state.failures} failed checks: ${run.state.firstProblem ?? ""}`,
+      `${phase} saw ${run.totals.non2xx} non-2xx, ${run.totals.errors} errors, ${run.state.failures} failed checks: ${run.state.firstProblem ?? ""}`,
     );
   }
 }
@@ -276,13 +438,9 @@ async function measure(job: LoadJob): Promise<Measurement> {
   const loadCpuMs = (loadCpu.user + loadCpu.system) / 1000;
   const otherCpuMs = readMachineBusyCpuMs() - machineBusyBefore - serverCpuMs - loadCpuMs;
 
-  const { result, state } = run;
+  const { totals, state } = run;
   const seconds = run.elapsedMs / 1000;
   const completed = run.latencies.size;
-  const statusCodes: Record<string, number> = {};
-  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
-    statusCodes[code] = stats.count ?? 0;
-  }
   const byKind: StepLatency[] = [];
   for (const [kind, recorder] of run.latenciesByKind) {
     if (recorder.size > 0) {
@@ -293,14 +451,15 @@ async function measure(job: LoadJob): Promise<Measurement> {
   return {
     requestBytes: requestBytes / steps,
     responseBytes: responseBytes / steps,
-    requestsPerSecond: result.requests.average,
+    requestsPerSecond: totals.requestsPerSecond,
+    offeredRate: job.rate,
     totalRequests: completed,
     latencyMs: summarize(run.latencies.sorted()),
     latencyByKind: byKind,
-    non2xx: result.non2xx,
-    statusCodes,
-    errors: result.errors,
-    timeouts: result.timeouts,
+    non2xx: totals.non2xx,
+    statusCodes: totals.statusCodes,
+    errors: totals.errors,
+    timeouts: totals.timeouts,
     checked: state.checked,
     checkFailures: state.failures,
     firstProblem: state.firstProblem,

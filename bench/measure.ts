@@ -12,7 +12,10 @@ export interface LoadJob {
   scenario: ScenarioName;
   env: ScenarioEnv;
   url: string;
+  /** Closed loop: connections. Open loop (`rate`): the most sockets open at once. */
   connections: number;
+  /** Requests per second sent on a schedule (open loop); undefined for autocannon's closed loop. */
+  rate?: number | undefined;
   durationSeconds: number;
   warmupSeconds: number;
   /** Besides the first responses of each run, check one response in this many. */
@@ -47,6 +50,8 @@ export interface Measurement {
   requestBytes: number;
   responseBytes: number;
   requestsPerSecond: number;
+  /** The open-loop rate asked for, when the run had one. */
+  offeredRate?: number | undefined;
   totalRequests: number;
   latencyMs: LatencySummary;
   /** Per message kind, for scenarios that send several (mixed-call). */

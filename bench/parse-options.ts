@@ -10,6 +10,8 @@ export interface BenchOptions {
   warmupSeconds: number;
   /** Overrides every scenario's own connection count when set. */
   connections: number | undefined;
+  /** Open loop: requests per second on a schedule instead of autocannon's closed loop. */
+  rate: number | undefined;
   /** LOG_LEVEL values to run each frontdesk scenario at. */
   logLevels: string[];
   /** Stores to run each frontdesk scenario on. */
@@ -54,6 +56,11 @@ Options:
   --warmup SECONDS     Unmeasured warm-up per run (default 2)
   --connections N      Concurrent connections for every scenario (default: per scenario,
                        50, or 10 for end-of-call-500kb and assistant-request-cold)
+  --rate N             Open loop: send N requests per second on a schedule, whatever the server
+                       is doing, and time each from when it was due (default: closed loop,
+                       each connection sends its next request when its last is answered).
+                       --connections is then the most sockets open at once (default 64).
+                       One-step scenarios only (not mixed-call)
   --log-level LIST     LOG_LEVEL values for the frontdesk runs (default info)
   --check-every N      Check the body of one response in N, besides the first 20 (default 200)
   --quiet-wait SECONDS Before each run, wait up to this long for the machine to be idle
@@ -93,6 +100,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       duration: { type: "string" },
       warmup: { type: "string" },
       connections: { type: "string" },
+      rate: { type: "string" },
       "log-level": { type: "string" },
       "check-every": { type: "string" },
       "quiet-wait": { type: "string" },
@@ -127,6 +135,9 @@ export function parseOptions(argv: string[]): BenchOptions {
       ? undefined
       : Math.round(positiveNumber("connections", values.connections, 50, 1000));
   if (connections === 0) throw new Error("--connections must be at least 1");
+  const rate =
+    values.rate === undefined ? undefined : positiveNumber("rate", values.rate, 0, 100_000);
+  if (rate !== undefined && rate < 1) throw new Error("--rate must be at least 1");
   const checkEvery = Math.max(
     1,
     Math.round(positiveNumber("check-every", values["check-every"], 200, 1e6)),
@@ -168,6 +179,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     durationSeconds,
     warmupSeconds,
     connections,
+    rate,
     logLevels,
     stores: stores as StoreKind[],
     redis,
@@ -186,6 +198,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       values.duration === undefined &&
       values.warmup === undefined &&
       values.connections === undefined &&
+      values.rate === undefined &&
       values["log-level"] === undefined &&
       values.store === undefined &&
       values.redis === undefined &&

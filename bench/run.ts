@@ -110,7 +110,8 @@ interface Shared {
 async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Promise<RunRecord[]> {
   const { scenario, logLevel } = spec;
   const isBaseline = scenario.target === "baseline";
-  const connections = options.connections ?? scenario.defaultConnections;
+  const connections =
+    options.connections ?? (options.rate === undefined ? scenario.defaultConnections : 64);
   const durationSeconds = Math.max(options.durationSeconds, scenario.minDurationSeconds ?? 0);
   const record: RunRecord = {
     scenario,
@@ -122,7 +123,7 @@ async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Pro
   };
   const label = `${scenario.name}${isBaseline ? "" : ` ${storeLabel(record)} workers=${spec.workers}`}${logLevel === undefined ? "" : ` LOG_LEVEL=${logLevel}`}`;
   log(
-    `▶ ${label}: ${connections} connections, ${options.warmupSeconds} s warm-up + ${durationSeconds} s`,
+    `▶ ${label}: ${options.rate === undefined ? `${connections} connections` : `${options.rate.toLocaleString("en-US")} req/s offered over up to ${connections} sockets`}, ${options.warmupSeconds} s warm-up + ${durationSeconds} s`,
   );
 
   // Node names the profile file itself; a fresh directory per run makes it the only one there.
@@ -201,6 +202,7 @@ async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Pro
       env,
       url: running.url,
       connections,
+      rate: options.rate,
       durationSeconds,
       warmupSeconds: options.warmupSeconds,
       checkEvery: options.checkEvery,
@@ -208,7 +210,7 @@ async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Pro
       serverLogFile: isBaseline ? undefined : running.logFile,
     });
     record.peakRss = running.peakRssMb();
-    if (scenario.name === "baseline-fastify") {
+    if (scenario.name === "baseline-fastify" && options.rate === undefined) {
       // The same server measured by the autocannon CLI in its own process: the check that the
       // harness measures the server, not itself (README, "The load generator"). Once per run
       // is enough; the other baselines only differ in body size.
