@@ -9,6 +9,7 @@ import { migrateToLatest } from "../src/db/migrate.js";
 import { parseTenantFile } from "../src/tenants/parse-tenant-file.js";
 import type { Tenant } from "../src/tenants/tenant-document.js";
 import { createTenantRepo } from "../src/tenants/tenant-repo.js";
+import type { DialedTenant } from "./payloads/end-of-call-report.js";
 
 const EXAMPLE_TENANT = new URL("../examples/tenants/harbourside-plumbing.yaml", import.meta.url);
 
@@ -17,6 +18,20 @@ export async function readExampleTenant(): Promise<Tenant> {
   const first = parsed.ok ? parsed.tenants[0] : undefined;
   if (first === undefined) throw new Error("the example tenant does not parse");
   return first;
+}
+
+/** What the generated bodies need of `tenant`: its id, time zone and first number. */
+export function dialedTenantOf(tenant: Tenant): DialedTenant {
+  const phone = tenant.phoneNumbers[0];
+  if (phone?.vapiPhoneNumberId === undefined) {
+    throw new Error(`tenant ${tenant.id} has no number with a vapiPhoneNumberId`);
+  }
+  return {
+    tenantId: tenant.id,
+    vapiPhoneNumberId: phone.vapiPhoneNumberId,
+    number: phone.number,
+    timezone: tenant.timezone,
+  };
 }
 
 /** A new database file with frontdesk's schema, its settings and `tenant`. */

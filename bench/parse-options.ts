@@ -91,6 +91,17 @@ function positiveNumber(name: string, raw: string | undefined, fallback: number,
   return value;
 }
 
+/** `NAME=value` options (environment for a server) as a record. @throws Error naming the option. */
+export function parseEnvPairs(option: string, entries: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of entries) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(entry);
+    if (match === null) throw new Error(`--${option}: "${entry}" is not NAME=value`);
+    env[match[1] ?? ""] = match[2] ?? "";
+  }
+  return env;
+}
+
 /** Parses and validates the command line. @throws Error with a message for the user. */
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -167,12 +178,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     }
   }
 
-  const serverEnv: Record<string, string> = {};
-  for (const entry of values["server-env"] ?? []) {
-    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(entry);
-    if (match === null) throw new Error(`--server-env: "${entry}" is not NAME=value`);
-    serverEnv[match[1] ?? ""] = match[2] ?? "";
-  }
+  const serverEnv = parseEnvPairs("server-env", values["server-env"] ?? []);
 
   return {
     scenarios,

@@ -24,7 +24,7 @@ import { createCallRepo, type CallReport } from "../src/calls/call-repo.js";
 import { applySqliteSettings } from "../src/db/kysely.js";
 import { MESSAGE_SCHEMAS } from "../src/vapi/messages.js";
 import { readCallReport } from "../src/vapi/read-call-report.js";
-import { openDatabaseWith, readExampleTenant } from "./example-database.js";
+import { dialedTenantOf, openDatabaseWith, readExampleTenant } from "./example-database.js";
 import { CALL_ID, createEndOfCallReportTemplate } from "./payloads/end-of-call-report.js";
 
 const { values } = parseArgs({
@@ -40,16 +40,9 @@ if (!Number.isInteger(reportCount) || reportCount < inFlight || !Number.isIntege
 }
 
 const tenant = await readExampleTenant();
-const phone = tenant.phoneNumbers[0];
-if (phone === undefined) throw new Error("the example tenant has no number");
 
 const template = createEndOfCallReportTemplate({
-  tenant: {
-    tenantId: tenant.id,
-    vapiPhoneNumberId: phone.vapiPhoneNumberId ?? "",
-    number: phone.number,
-    timezone: tenant.timezone,
-  },
+  tenant: dialedTenantOf(tenant),
   targetBytes: 30 * 1024,
 });
 

@@ -31,7 +31,8 @@ import type { WebhookResponse } from "../src/vapi/process-webhook.js";
 import { createWebhookPipeline } from "../src/webhook-pipeline.js";
 import { createRunStore, type RunStore } from "./bench-stores.js";
 import { readCpuTimeMs } from "./child-server.js";
-import { readExampleTenant } from "./example-database.js";
+import { parseEnvPairs } from "./parse-options.js";
+import { dialedTenantOf, readExampleTenant } from "./example-database.js";
 import { BULK_TENANT_SET } from "./payloads/bulk-tenants.js";
 import { SCENARIOS, type CallState, type Scenario, type ScenarioStep } from "./scenarios.js";
 
@@ -71,13 +72,7 @@ if (storeKind !== "sqlite" && storeKind !== "postgres") {
 }
 const inFlight = wholeNumber("in-flight", values["in-flight"]);
 const rounds = wholeNumber("rounds", values.rounds);
-const extraEnv = Object.fromEntries(
-  values.env.map((pair) => {
-    const at = pair.indexOf("=");
-    if (at <= 0) throw new Error(`--env expects K=V, got "${pair}"`);
-    return [pair.slice(0, at), pair.slice(at + 1)];
-  }),
-);
+const extraEnv = parseEnvPairs("env", values.env);
 
 function wholeNumber(name: string, raw: string): number {
   const value = Number(raw);
@@ -86,19 +81,12 @@ function wholeNumber(name: string, raw: string): number {
 }
 
 const tenant = await readExampleTenant();
-const phone = tenant.phoneNumbers[0];
-if (phone?.vapiPhoneNumberId === undefined) throw new Error("the example tenant has no number");
 const secrets = {
   secret: randomBytes(24).toString("base64url"),
   hmacSecret: randomBytes(32).toString("hex"),
 };
 const prepared = scenario.prepare({
-  tenant: {
-    tenantId: tenant.id,
-    vapiPhoneNumberId: phone.vapiPhoneNumberId,
-    number: phone.number,
-    timezone: tenant.timezone,
-  },
+  tenant: dialedTenantOf(tenant),
   secrets,
   runSeconds: 3600,
   workers: 1,
