@@ -150,13 +150,24 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
 }
 
 /**
- * CPU time (user + system) so far, in ms, of one process (all its threads) or, given `thread`,
- * of that one thread of it; 0 once it has exited (or off Linux).
+ * CPU time (user + system) so far, in ms, of one process (all its threads); 0 once it has exited
+ * (or off Linux).
  */
-export function readCpuTimeMs(pid: number, thread?: number): number {
+export function readCpuTimeMs(pid: number): number {
+  return readStatCpuMs(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU time so far, in ms, of one thread of a process (the main thread's id is the pid). Its
+ * own function rather than an optional argument of readCpuTimeMs, which is passed to `map`.
+ */
+export function readThreadCpuTimeMs(pid: number, thread: number): number {
+  return readStatCpuMs(`/proc/${pid}/task/${thread}/stat`);
+}
+
+function readStatCpuMs(file: string): number {
   try {
-    // /proc/<pid>/stat: fields after the ")" of the command name; utime and stime are 14 and 15.
-    const file = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`;
+    // A stat file: fields after the ")" of the command name; utime and stime are 14 and 15.
     const stat = readFileSync(file, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[11]) + Number(fields[12]);

@@ -30,7 +30,7 @@ import { createTenantRepo } from "../src/tenants/tenant-repo.js";
 import type { WebhookResponse } from "../src/vapi/process-webhook.js";
 import { createWebhookPipeline } from "../src/webhook-pipeline.js";
 import { createRunStore, type RunStore } from "./bench-stores.js";
-import { readCpuTimeMs } from "./child-server.js";
+import { readThreadCpuTimeMs } from "./child-server.js";
 import { parseEnvPairs } from "./parse-options.js";
 import { dialedTenantOf, readExampleTenant } from "./example-database.js";
 import { BULK_TENANT_SET } from "./payloads/bulk-tenants.js";
@@ -117,7 +117,7 @@ function renderRound(lanes: CallState[], perLane: number): Sent[][] {
 }
 
 function mainThreadCpuMs(): number {
-  return readCpuTimeMs(process.pid, process.pid);
+  return readThreadCpuTimeMs(process.pid, process.pid);
 }
 
 async function measure(store: RunStore): Promise<void> {
