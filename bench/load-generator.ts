@@ -10,11 +10,11 @@
  * with the body it has already buffered) is replaced by a sampler that checks the first 20
  * responses, one in `checkEvery`, and every non-2xx.
  */
-import http from "node:http";
 import process from "node:process";
 import autocannon from "autocannon";
 import { childPids, readCpuTimeMs } from "./child-server.js";
 import { readMachineBusyCpuMs } from "./machine-load.js";
+import { createRawHttpClient } from "./raw-http-client.js";
 import type { LoadJob, LoadReply, Measurement, StepLatency } from "./measure.js";
 import {
   SCENARIOS,
@@ -253,7 +253,7 @@ const OPEN_LOOP_TIMEOUT_MS = 30_000;
  * answer before it sends again, so a server that stalls holds back the requests that would
  * have shown the stall. Here a stall holds back nothing: requests keep leaving (every 1 ms, what
  * has fallen due), queue for a socket if all are busy, and each is timed from when it was handed
- * to the HTTP client, the wait for a socket included. Single-step scenarios only: a call's steps
+ * to the HTTP client (raw-http-client.ts, at half node:http's CPU), the wait for a socket included. Single-step scenarios only: a call's steps
  * sent in parallel could arrive out of order. Every request sent in the window is awaited; the
  * rate reported is those answered over the window, so it is `rate` when the server kept up, and
  * p99 tells how well.
@@ -269,8 +269,15 @@ async function runOpenLoop(
     throw new PreflightError("--rate needs a scenario of one step (not mixed-call)");
   }
   const { state, latencies, latenciesByKind, record } = newRunState(prepared);
-  const target = new URL("/vapi/webhook", job.url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections });
+  const target = new URL(job.url);
+  const client = createRawHttpClient({
+    host: target.hostname,
+    port: Number(target.port),
+    path: "/vapi/webhook",
+    headers: prepared.headers,
+    maxSockets: job.connections,
+    timeoutMs: OPEN_LOOP_TIMEOUT_MS,
+  });
   const fixedBody = step.dynamic ? undefined : step.next({}).body;
   const totals: LoadTotals = {
     requestsPerSecond: 0,
@@ -295,55 +302,26 @@ async function runOpenLoop(
 
   const send = () => {
     const sentAt = performance.now();
-    let done = false;
-    const settleOnce = () => {
-      if (done) return;
-      done = true;
-      settle();
-    };
-    const fail = () => {
-      if (done) return;
-      totals.errors += 1;
-      settleOnce();
-    };
     const next =
       fixedBody === undefined ? step.next(call) : { body: fixedBody, expected: undefined };
-    const body = Buffer.from(next.body);
     state.seen += 1;
     const checkThis = state.seen <= 20 || state.seen % job.checkEvery === 0;
-    const request = http.request(
-      target,
-      {
-        method: "POST",
-        agent,
-        headers: { ...prepared.headers, "content-length": String(body.length) },
-        timeout: OPEN_LOOP_TIMEOUT_MS,
-      },
-      (response) => {
-        const status = response.statusCode ?? 0;
-        const isOk = status >= 200 && status < 300;
-        const chunks: Buffer[] = [];
-        if (isOk && !checkThis) response.resume();
-        else response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => {
-          latencies.add(performance.now() - sentAt);
-          answered += 1;
-          totals.statusCodes[String(status)] = (totals.statusCodes[String(status)] ?? 0) + 1;
-          if (!isOk) totals.non2xx += 1;
-          if (!isOk || checkThis) {
-            record(step, step.check(status, Buffer.concat(chunks).toString("utf8"), next.expected));
-          }
-          settleOnce();
-        });
-        response.on("error", fail);
-      },
-    );
-    request.on("timeout", () => {
-      totals.timeouts += 1;
-      request.destroy(new Error("timed out"));
+    client.post(Buffer.from(next.body), checkThis, (outcome) => {
+      if (!outcome.ok) {
+        if (outcome.timedOut) totals.timeouts += 1;
+        totals.errors += 1;
+        settle();
+        return;
+      }
+      const { status, body } = outcome;
+      latencies.add(performance.now() - sentAt);
+      answered += 1;
+      totals.statusCodes[String(status)] = (totals.statusCodes[String(status)] ?? 0) + 1;
+      const isOk = status >= 200 && status < 300;
+      if (!isOk) totals.non2xx += 1;
+      if (!isOk || checkThis) record(step, step.check(status, body ?? "", next.expected));
+      settle();
     });
-    request.on("error", fail);
-    request.end(body);
   };
 
   const started = performance.now();
@@ -361,7 +339,7 @@ async function runOpenLoop(
     tick();
   });
   if (due > 0) await allSettled;
-  agent.destroy();
+  client.close();
   totals.requestsPerSecond = answered / seconds;
   // CPU per second is taken over the whole run, the answers that came after the window included.
   return { totals, state, latencies, latenciesByKind, elapsedMs: performance.now() - started };
