@@ -1,6 +1,7 @@
 import type { StoreKind } from "./bench-stores.js";
 import type { ProcessPeakRss } from "./child-server.js";
 import { formatProfileSummary, type ProfileSummary } from "./cpu-profile-top.js";
+import { formatStallSummary, type StallSummary } from "./summarize-stalls.js";
 import type { Measurement } from "./measure.js";
 import type { Scenario } from "./scenarios.js";
 
@@ -21,6 +22,8 @@ export interface RunRecord {
   peakRss?: ProcessPeakRss[];
   /** The server's canonical log lines by outcome (info-level runs only). */
   logTally?: Record<string, number>;
+  /** What held the event loop up (--stalls, frontdesk runs only). */
+  stalls?: StallSummary;
   /** Why the run could not be measured (failed first request, crash, …). */
   failure?: string;
   profile?: { summary: ProfileSummary; file: string };
@@ -189,6 +192,7 @@ function formatDetails(record: RunRecord): string {
       .join(", ");
     lines.push(`- canonical log lines by outcome (whole run incl. warm-up): ${tally || "none"}`);
   }
+  if (record.stalls !== undefined) lines.push(formatStallSummary(record.stalls));
   if (record.profile !== undefined) {
     lines.push(
       "",

@@ -24,6 +24,8 @@ export interface BenchOptions {
   redisUrl: string;
   build: boolean;
   profile: boolean;
+  /** Preload stall-recorder.ts into frontdesk servers and report what held their event loop up. */
+  stalls: boolean;
   /** Where to write the Markdown report; undefined picks the default (see run.ts). */
   out: string | undefined;
   /** Besides the first 20 responses, check one in this many. */
@@ -71,6 +73,8 @@ Options:
   --server-env K=V     Extra environment for the frontdesk servers (repeatable), e.g.
                        SQLITE_CHECKPOINTS=inline to compare a setting with its default
   --profile            Run the server under --cpu-prof and print its hottest functions
+  --stalls             Record what holds frontdesk's event loop up (gaps over 6 ms, SQLite calls
+                       and GC pauses over 3 ms) and put it down to a cause in the report
   --skip-build         Use the existing dist/ instead of running npm run build
   --out FILE           Write the Markdown report here (default bench/results/latest.md for a
                        standard run, bench/results/last-partial.md.tmp otherwise)
@@ -122,6 +126,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       "redis-url": { type: "string" },
       "server-env": { type: "string", multiple: true },
       profile: { type: "boolean", default: false },
+      stalls: { type: "boolean", default: false },
       "skip-build": { type: "boolean", default: false },
       out: { type: "string" },
       help: { type: "boolean", default: false },
@@ -194,6 +199,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     redisUrl: values["redis-url"] ?? "redis://127.0.0.1:6379",
     build: !values["skip-build"],
     profile: values.profile,
+    stalls: values.stalls,
     out: values.out,
     checkEvery,
     quietWaitSeconds: positiveNumber("quiet-wait", values["quiet-wait"], 30, 3600),
@@ -210,6 +216,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       values.redis === undefined &&
       values.workers === undefined &&
       values["server-env"] === undefined &&
-      !values.profile,
+      !values.profile &&
+      !values.stalls,
   };
 }

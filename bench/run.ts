@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { format as formatWithPrettier, resolveConfig as resolvePrettierConfig } from "prettier";
 import { parse as parseYaml } from "yaml";
 import { summarizeCpuProfile } from "./cpu-profile-top.js";
+import { summarizeStalls } from "./summarize-stalls.js";
 import {
   createRunStore,
   createTemplateLocation,
@@ -130,6 +131,11 @@ async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Pro
   const profileDir = options.profile
     ? await mkdtemp(join(tmpdir(), "frontdesk-bench-profile-"))
     : undefined;
+  const stallsDir =
+    options.stalls && !isBaseline
+      ? await mkdtemp(join(tmpdir(), "frontdesk-bench-stalls-"))
+      : undefined;
+  let measuredWindow: { from: number; to: number } | undefined;
   let target: RunningTarget | undefined;
   let store: RunStore | undefined;
   let undo: (() => Promise<void>) | undefined;
@@ -157,7 +163,11 @@ async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Pro
           secrets: shared.secrets,
           storeEnv: store.env,
           workers: spec.workers,
-          extraEnv: { ...scenario.serverEnv, ...options.serverEnv },
+          extraEnv: {
+            ...scenario.serverEnv,
+            ...options.serverEnv,
+            ...(stallsDir === undefined ? {} : stallRecorderEnv(stallsDir, options.serverEnv)),
+          },
           cpuProfileDir: profileDir,
         });
       } catch (error) {
@@ -209,6 +219,8 @@ async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Pro
       serverPid: running.pid,
       serverLogFile: isBaseline ? undefined : running.logFile,
     });
+    const measuredUntil = Date.now();
+    measuredWindow = { from: measuredUntil - durationSeconds * 1000, to: measuredUntil };
     record.peakRss = running.peakRssMb();
     if (scenario.name === "baseline-fastify" && options.rate === undefined) {
       // The same server measured by the autocannon CLI in its own process: the check that the
@@ -281,6 +293,19 @@ async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Pro
     }
   }
 
+  if (stallsDir !== undefined) {
+    try {
+      // Written by each server process as it exits (target.stop() above).
+      if (measuredWindow !== undefined) {
+        record.stalls = await summarizeStalls(stallsDir, measuredWindow);
+      }
+    } catch (error) {
+      log(`could not read the stall records: ${String(error)}`);
+    } finally {
+      await rm(stallsDir, { recursive: true, force: true });
+    }
+  }
+
   const records = cliRecord === undefined ? [record] : [record, cliRecord];
   for (const done of records) {
     const m = done.measurement;
@@ -293,6 +318,19 @@ async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Pro
     );
   }
   return records;
+}
+
+/**
+ * The server's environment for --stalls: the recorder preloaded (through tsx, as it is
+ * TypeScript) after whatever NODE_OPTIONS --server-env gave, and where it writes.
+ */
+function stallRecorderEnv(
+  dir: string,
+  serverEnv: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const recorder = join(REPO_ROOT, "bench/stall-recorder.ts");
+  const given = serverEnv.NODE_OPTIONS === undefined ? "" : `${serverEnv.NODE_OPTIONS} `;
+  return { NODE_OPTIONS: `${given}--import=tsx --import=${recorder}`, BENCH_STALLS_DIR: dir };
 }
 
 function storeSettings(options: BenchOptions): StoreSettings {
