@@ -253,10 +253,10 @@ const OPEN_LOOP_TIMEOUT_MS = 30_000;
  * answer before it sends again, so a server that stalls holds back the requests that would
  * have shown the stall. Here a stall holds back nothing: requests keep leaving (every 1 ms, what
  * has fallen due), queue for a socket if all are busy, and each is timed from when it was handed
- * to the HTTP client (raw-http-client.ts, at half node:http's CPU), the wait for a socket included. Single-step scenarios only: a call's steps
- * sent in parallel could arrive out of order. Every request sent in the window is awaited; the
- * rate reported is those answered over the window, so it is `rate` when the server kept up, and
- * p99 tells how well.
+ * to the HTTP client (raw-http-client.ts, lighter than node:http), the wait for a socket
+ * included. Single-step scenarios only: a call's steps sent in parallel could arrive out of order.
+ * Every request sent in the window is awaited; the rate reported is those answered over the
+ * window, so it is `rate` when the server kept up, and p99 tells how well.
  */
 async function runOpenLoop(
   prepared: PreparedScenario,
