@@ -104,7 +104,7 @@ export function summarizeCpuProfile(file: string, top = 25): ProfileSummary {
     .slice(0, top)
     .map(([key]) => toHotSpot(key));
   const ownFunctions = [...total.entries()]
-    .filter(([key]) => key.includes("/dist/"))
+    .filter(([key]) => isOwnCode(key.slice(key.indexOf("\t") + 1)))
     .sort((a, b) => b[1] - a[1])
     .slice(0, 15)
     .map(([key]) => toHotSpot(key));
@@ -120,6 +120,15 @@ export function summarizeCpuProfile(file: string, top = 25): ProfileSummary {
   };
 }
 
+/**
+ * Our own code: compiled (`dist/`, the server as the bench runs it) or TypeScript run through
+ * tsx (`src/`, e.g. `node --cpu-prof --import tsx bench/webhook-cpu.ts`); not a package's own
+ * `dist/` (Kysely's, for one).
+ */
+function isOwnCode(url: string): boolean {
+  return !url.includes("/node_modules/") && /\/(dist|src)\//.test(url);
+}
+
 function moduleOf(url: string, functionName: string): string {
   if (url === "") return functionName.startsWith("(") ? functionName : "(native / V8 builtins)";
   if (url.startsWith("node:")) return "node: core";
@@ -127,6 +136,8 @@ function moduleOf(url: string, functionName: string): string {
   if (packageMatch?.[1] !== undefined) return packageMatch[1];
   const distMatch = /\/dist\/(.+)$/.exec(url);
   if (distMatch?.[1] !== undefined) return `src/${distMatch[1].replace(/\.js$/, ".ts")}`;
+  const sourceMatch = /\/(src\/.+\.ts)$/.exec(url);
+  if (sourceMatch?.[1] !== undefined) return sourceMatch[1];
   return shortenUrl(url);
 }
 
@@ -134,6 +145,7 @@ function shortenUrl(location: string): string {
   return location
     .replace(/^file:\/\/.*?\/node_modules\//, "")
     .replace(/^file:\/\/.*?\/dist\//, "dist/")
+    .replace(/^file:\/\/.*?\/src\//, "src/")
     .replace(/^file:\/\//, "");
 }
 
@@ -151,7 +163,7 @@ export function formatProfileSummary(summary: ProfileSummary): string {
         `| ${spot.selfPercent.toFixed(1)} | ${spot.totalPercent.toFixed(1)} | \`${spot.name}\` | ${spot.where} |`,
     ),
     "",
-    "Our own code (compiled `src/`) by total time, callees included:",
+    "Our own code (`src/`, compiled or not) by total time, callees included:",
     "",
     "| total % | self % | function | where |",
     "|---:|---:|---|---|",
