@@ -1,9 +1,10 @@
 /*
  * The example tenant (examples/tenants/harbourside-plumbing.yaml) and a fresh SQLite file that
  * holds it, for the benchmarks that measure storage outside HTTP (storage-floor.ts,
- * tool-call-writes.ts).
+ * tool-call-writes.ts, webhook-cpu.ts); run.ts imports the same file into the servers it starts.
  */
 import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { createDatabase, type DatabaseHandle } from "../src/db/kysely.js";
 import { migrateToLatest } from "../src/db/migrate.js";
 import { parseTenantFile } from "../src/tenants/parse-tenant-file.js";
@@ -12,6 +13,8 @@ import { createTenantRepo } from "../src/tenants/tenant-repo.js";
 import type { DialedTenant } from "./payloads/end-of-call-report.js";
 
 const EXAMPLE_TENANT = new URL("../examples/tenants/harbourside-plumbing.yaml", import.meta.url);
+/** The example tenant's file, for `frontdesk tenants import`. */
+export const EXAMPLE_TENANT_FILE = fileURLToPath(EXAMPLE_TENANT);
 
 export async function readExampleTenant(): Promise<Tenant> {
   const parsed = parseTenantFile(await readFile(EXAMPLE_TENANT, "utf8"), "tenant.yaml");

@@ -37,6 +37,7 @@ import { measureScenario, measureWithAutocannonCli, PreflightError } from "./mea
 import { parseOptions, USAGE, type BenchOptions } from "./parse-options.js";
 import { BULK_TENANT_SET, buildBulkTenants, bulkNumberCount } from "./payloads/bulk-tenants.js";
 import type { DialedTenant } from "./payloads/end-of-call-report.js";
+import { dialedTenantOf, EXAMPLE_TENANT_FILE, readExampleTenant } from "./example-database.js";
 import { SCENARIOS, type Scenario, type ScenarioEnv } from "./scenarios.js";
 import {
   startBaseline,
@@ -46,7 +47,6 @@ import {
 } from "./start-frontdesk.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const TENANT_FILE = "examples/tenants/harbourside-plumbing.yaml";
 // An idle server plus background daemons use a few ms/s; a test run or build uses hundreds.
 const QUIET_BUSY_MS_PER_SECOND = 150;
 // Levels at which the server writes its canonical line per webhook.
@@ -54,32 +54,6 @@ const VERBOSE_LEVELS = new Set(["info", "debug", "trace"]);
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
-}
-
-/** The tenant id and first phone number of the example tenant file. */
-async function readDialedTenant(file: string): Promise<DialedTenant> {
-  const document = parseYaml(await readFile(file, "utf8")) as {
-    id?: unknown;
-    timezone?: unknown;
-    phoneNumbers?: { vapiPhoneNumberId?: unknown; number?: unknown }[];
-  };
-  const phone = document.phoneNumbers?.[0];
-  if (
-    typeof document.id !== "string" ||
-    typeof document.timezone !== "string" ||
-    typeof phone?.vapiPhoneNumberId !== "string" ||
-    typeof phone.number !== "string"
-  ) {
-    throw new Error(
-      `${file}: expected an id, a timezone and a phone number with vapiPhoneNumberId`,
-    );
-  }
-  return {
-    tenantId: document.id,
-    timezone: document.timezone,
-    vapiPhoneNumberId: phone.vapiPhoneNumberId,
-    number: phone.number,
-  };
 }
 
 function describeMachine(): Machine {
@@ -158,7 +132,7 @@ async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Pro
         target = await startFrontdesk({
           repoRoot: REPO_ROOT,
           workDir,
-          tenantFiles: [join(REPO_ROOT, TENANT_FILE)],
+          tenantFiles: [EXAMPLE_TENANT_FILE],
           logLevel: logLevel ?? "warn",
           secrets: shared.secrets,
           storeEnv: store.env,
@@ -361,10 +335,7 @@ class BulkTemplates {
   private async writeTenantFile(): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), "frontdesk-bench-tenants-"));
     this.removals.push(() => rm(dir, { recursive: true, force: true }));
-    const base = parseYaml(await readFile(join(REPO_ROOT, TENANT_FILE), "utf8")) as Record<
-      string,
-      unknown
-    >;
+    const base = parseYaml(await readFile(EXAMPLE_TENANT_FILE, "utf8")) as Record<string, unknown>;
     const file = join(dir, "bulk-tenants.json");
     await writeFile(file, JSON.stringify(buildBulkTenants(BULK_TENANT_SET, base)));
     return file;
@@ -479,7 +450,7 @@ async function main(): Promise<number> {
     }
   }
 
-  const tenant = await readDialedTenant(join(REPO_ROOT, TENANT_FILE));
+  const tenant = dialedTenantOf(await readExampleTenant());
   const secrets: WebhookSecrets = {
     secret: randomBytes(24).toString("base64url"),
     hmacSecret: randomBytes(32).toString("hex"),
