@@ -1,11 +1,16 @@
 /*
  * What a create_lead tool call costs SQLite, through frontdesk's own code:
- *   npx tsx bench/tool-call-writes.ts [--calls 50000] [--in-flight 25]
+ *   npx tsx bench/tool-call-writes.ts [--calls 50000] [--in-flight 25] [--call-ids v7|v4]
  *
  * A fresh database file with frontdesk's schema and settings and the example tenant; then
  * `--in-flight` create_lead calls at a time, each through `runIdempotent` and the create_lead
- * tool exactly as the tool-calls handler runs them (a new call id and tool call id each, as Vapi
- * sends them), so group commit makes each round one transaction. Two passes, each on its own file:
+ * tool exactly as the tool-calls handler runs them (a new call id and tool call id each), so
+ * group commit makes each round one transaction. Vapi's call ids are UUIDv7, which start with
+ * the time (the example payloads' `019a9c4e-2b71-7d3e-…`, made 2025-11-18, the date in their
+ * recording URLs), so the indexes keyed by call id grow at their end: `--call-ids v7`, the
+ * default. `v4` gives random call ids, the worst case for those indexes (every insert on a
+ * page of its own). Tool call ids are random either way, as OpenAI's `call_…` ids are.
+ * Two passes, each on its own file:
  * - pages: the WAL emptied first and automatic checkpoints off, so every page a COMMIT writes
  *   stays in it; the WAL's size then gives the pages written per tool call. That count does not depend on the host's
  *   speed, and each page is also copied to the database file by a later checkpoint.
@@ -20,6 +25,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import SQLite from "better-sqlite3";
 import { sql } from "kysely";
+import { v7 as uuidV7 } from "uuid";
 import { systemClock } from "../src/clock.js";
 import type { DatabaseHandle } from "../src/db/kysely.js";
 import type { JobEnqueuer } from "../src/jobs/queue.js";
@@ -33,6 +39,7 @@ const { values } = parseArgs({
   options: {
     calls: { type: "string", default: "50000" },
     "in-flight": { type: "string", default: "25" },
+    "call-ids": { type: "string", default: "v7" },
   },
 });
 const callCount = Number(values.calls);
@@ -40,6 +47,9 @@ const inFlight = Number(values["in-flight"]);
 if (!Number.isInteger(callCount) || !Number.isInteger(inFlight) || callCount < inFlight) {
   throw new Error("--calls and --in-flight must be whole numbers, calls >= in-flight");
 }
+const callIdVersion = values["call-ids"];
+if (callIdVersion !== "v7" && callIdVersion !== "v4") throw new Error("--call-ids is v7 or v4");
+const newCallId = callIdVersion === "v7" ? () => uuidV7() : () => randomUUID();
 
 const tenant = await readExampleTenant();
 
@@ -52,7 +62,7 @@ const noJobs: JobEnqueuer = {
 function runCreateLead(db: DatabaseHandle["db"], owner: Tenant, leadArgs: CreateLeadArgs) {
   const ctx = {
     tenant: owner,
-    callId: randomUUID(),
+    callId: newCallId(),
     toolCallId: `call_${randomUUID().replaceAll("-", "").slice(0, 24)}`,
     callerNumber: "+61491570156",
     db,
@@ -113,7 +123,7 @@ try {
 
   process.stdout.write(
     [
-      `${callCount} create_lead calls, ${inFlight} per transaction (Node.js ${process.version})`,
+      `${callCount} create_lead calls, ${inFlight} per transaction, ${callIdVersion} call ids (Node.js ${process.version})`,
       `WAL pages written per call: ${pagesPerCall.toFixed(2)} (${pageSize}-byte pages)`,
       `CPU per call: ${(timed.cpuMicros / callCount).toFixed(1)} µs; wall per call: ${((timed.wallMs * 1000) / callCount).toFixed(1)} µs`,
       "",
