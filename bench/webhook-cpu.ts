@@ -2,6 +2,7 @@
  * What a webhook costs frontdesk's own pipeline, without HTTP:
  *   npx tsx bench/webhook-cpu.ts [--scenario tool-calls-two] [--store sqlite|postgres] [--redis]
  *                                [--webhooks N] [--in-flight 50] [--rounds 3] [--env K=V ...]
+ *                                [--keep-tools create_lead,check_availability|none]
  *
  * The HTTP runs (`npm run bench`) measure what a user sees, but on this shared host the same
  * build swings by a third between runs. This measures one part of them steadily: the webhook
@@ -16,6 +17,10 @@
  * are system time, V8 collects on helper threads), CPU of the main thread alone (the one thread a
  * Node server has for JavaScript, so what bounds its requests per second), and the wall clock.
  * Bodies are rendered before each round's clock starts and every answer is checked after it.
+ *
+ * `--keep-tools` cuts every tool-calls body down to the named tool calls (`none`: an empty list),
+ * the rest of the message as it was; each kept call must then answer without an error. Runs with
+ * and without a tool give what that tool costs inside the pipeline, garbage and all.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -31,9 +36,11 @@ import type { WebhookResponse } from "../src/vapi/process-webhook.js";
 import { createWebhookPipeline } from "../src/webhook-pipeline.js";
 import { createRunStore, type RunStore } from "./bench-stores.js";
 import { readThreadCpuTimeMs } from "./child-server.js";
+import { checkKeptToolResults, keepToolCalls } from "./keep-tools.js";
 import { parseEnvPairs } from "./parse-options.js";
 import { dialedTenantOf, readExampleTenant } from "./example-database.js";
 import { BULK_TENANT_SET } from "./payloads/bulk-tenants.js";
+import { TOOL_NAMES } from "./payloads/mid-call-bodies.js";
 import { SCENARIOS, type CallState, type Scenario, type ScenarioStep } from "./scenarios.js";
 
 /** The scenarios this can run: frontdesk's, on the example tenant, nothing arranged around them. */
@@ -58,6 +65,7 @@ const { values } = parseArgs({
     "in-flight": { type: "string", default: "50" },
     rounds: { type: "string", default: "3" },
     env: { type: "string", multiple: true, default: [] },
+    "keep-tools": { type: "string" },
   },
 });
 
@@ -73,6 +81,20 @@ if (storeKind !== "sqlite" && storeKind !== "postgres") {
 const inFlight = wholeNumber("in-flight", values["in-flight"]);
 const rounds = wholeNumber("rounds", values.rounds);
 const extraEnv = parseEnvPairs("env", values.env);
+const keptTools = parseKeptTools(values["keep-tools"]);
+
+/** `--keep-tools`: undefined sends the bodies as they are; `none` keeps no tool call. */
+function parseKeptTools(raw: string | undefined): ReadonlySet<string> | undefined {
+  if (raw === undefined) return undefined;
+  const names = raw === "none" ? [] : raw.split(",").map((name) => name.trim());
+  const unknown = names.filter((name) => !(TOOL_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `--keep-tools takes none or some of ${TOOL_NAMES.join(",")}, not ${unknown.join(",")}`,
+    );
+  }
+  return new Set(names);
+}
 
 function wholeNumber(name: string, raw: string): number {
   const value = Number(raw);
@@ -92,6 +114,9 @@ const prepared = scenario.prepare({
   workers: 1,
   bulk: BULK_TENANT_SET,
 });
+if (keptTools !== undefined && !prepared.steps.some((step) => step.label === "tool-calls")) {
+  throw new Error(`--keep-tools needs a scenario with tool-calls; ${scenario.name} has none`);
+}
 const headers = Object.fromEntries(
   Object.entries(prepared.headers).map(([name, value]) => [name.toLowerCase(), value]),
 );
@@ -100,6 +125,8 @@ interface Sent {
   step: ScenarioStep;
   body: Buffer;
   expected: readonly string[] | undefined;
+  /** Cut down by `--keep-tools`, so checked by checkKeptToolResults. */
+  cut: boolean;
 }
 
 /**
@@ -116,7 +143,22 @@ function renderRound(lanes: CallState[], perLane: number): Sent[][] {
     if (step === undefined) throw new Error("the scenario has no steps");
     lanes.forEach((call, lane) => {
       const next = step.next(call);
-      rendered[lane]?.push({ step, body: Buffer.from(next.body), expected: next.expected });
+      if (keptTools !== undefined && step.label === "tool-calls") {
+        const kept = keepToolCalls(next.body, keptTools);
+        rendered[lane]?.push({
+          step,
+          body: Buffer.from(kept.body),
+          expected: kept.expected,
+          cut: true,
+        });
+      } else {
+        rendered[lane]?.push({
+          step,
+          body: Buffer.from(next.body),
+          expected: next.expected,
+          cut: false,
+        });
+      }
     });
   }
   return rendered;
@@ -195,7 +237,9 @@ async function measure(store: RunStore): Promise<void> {
           const verdict =
             answer === undefined
               ? { ok: false as const, problem: "no answer" }
-              : request.step.check(answer.statusCode, answer.body, request.expected);
+              : request.cut
+                ? checkKeptToolResults(answer.statusCode, answer.body, request.expected ?? [])
+                : request.step.check(answer.statusCode, answer.body, request.expected);
           if (!verdict.ok) throw new Error(`${request.step.label}: ${verdict.problem}`);
           count += 1;
         }
