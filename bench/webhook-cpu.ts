@@ -143,22 +143,16 @@ function renderRound(lanes: CallState[], perLane: number): Sent[][] {
     if (step === undefined) throw new Error("the scenario has no steps");
     lanes.forEach((call, lane) => {
       const next = step.next(call);
-      if (keptTools !== undefined && step.label === "tool-calls") {
-        const kept = keepToolCalls(next.body, keptTools);
-        rendered[lane]?.push({
-          step,
-          body: Buffer.from(kept.body),
-          expected: kept.expected,
-          cut: true,
-        });
-      } else {
-        rendered[lane]?.push({
-          step,
-          body: Buffer.from(next.body),
-          expected: next.expected,
-          cut: false,
-        });
-      }
+      const kept =
+        keptTools !== undefined && step.label === "tool-calls"
+          ? keepToolCalls(next.body, keptTools)
+          : undefined;
+      rendered[lane]?.push({
+        step,
+        body: Buffer.from(kept?.body ?? next.body),
+        expected: kept?.expected ?? next.expected,
+        cut: kept !== undefined,
+      });
     });
   }
   return rendered;
