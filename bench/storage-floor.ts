@@ -9,8 +9,9 @@
  * - frontdesk: through the call repository as the webhook does (`recordReport`: the upsert with
  *   its conflict clause and RETURNING, Kysely, group commit), `--in-flight` at a time;
  * - better-sqlite3 alone: one prepared INSERT of the same columns, `--in-flight` rows per
- *   transaction, which is what group commit turns concurrent reports into; its JSON columns
- *   are serialized before the clock starts.
+ *   transaction, which is what group commit turns concurrent reports into.
+ * Both get the reports' JSON columns serialized before the clock starts, as frontdesk serializes
+ * them where it reads the body (`serializeCallReport`, possibly on a worker thread).
  * The second is the floor under any code that stores these rows in SQLite on this machine. Times
  * are CPU per report of this process (user + system: SQLite's writes are system time), and the
  * wall clock. Neither includes HTTP, JSON parsing or the notification job.
@@ -20,7 +21,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import SQLite from "better-sqlite3";
-import { createCallRepo, type CallReport } from "../src/calls/call-repo.js";
+import {
+  createCallRepo,
+  serializeCallReport,
+  type CallReportRecord,
+} from "../src/calls/call-repo.js";
 import { applySqliteSettings } from "../src/db/kysely.js";
 import { MESSAGE_SCHEMAS } from "../src/vapi/messages.js";
 import { readCallReport } from "../src/vapi/read-call-report.js";
@@ -47,14 +52,14 @@ const template = createEndOfCallReportTemplate({
 });
 
 /** One batch of reports as the handler has them when it calls the repository. */
-function readReports(first: number): CallReport[] {
-  const batch: CallReport[] = [];
+function readReports(first: number): CallReportRecord[] {
+  const batch: CallReportRecord[] = [];
   for (let index = first; index < first + inFlight; index += 1) {
     const callId = `storage-floor-${index}`;
     const body = JSON.parse(template.render({ [CALL_ID]: callId })) as { message: unknown };
     const validated = MESSAGE_SCHEMAS["end-of-call-report"].safeParse(body.message);
     if (!validated.success) throw new Error("the bench report does not validate");
-    batch.push(readCallReport(validated.data, callId));
+    batch.push(serializeCallReport(readCallReport(validated.data, callId)));
   }
   return batch;
 }
@@ -66,7 +71,7 @@ interface Timing {
 
 /** Times only `store`, batch by batch; reading (and `prepare`) stay outside the clock. */
 async function timeStoring<TRow>(
-  prepare: (batch: CallReport[]) => TRow[],
+  prepare: (batch: CallReportRecord[]) => TRow[],
   store: (batch: TRow[]) => Promise<void>,
 ): Promise<Timing> {
   let cpuMicros = 0;
@@ -116,9 +121,7 @@ try {
     transcript, messages, recording_url, stereo_recording_url, report, report_received_at,
     created_at, updated_at)
     values (?, ?, ?, ?, ?, 'ended', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
-  // The JSON columns are serialized before the clock starts: this path measures SQLite alone.
-  const toRow = (report: CallReport) => [
+  const toRow = (report: CallReportRecord) => [
     report.callId,
     tenant.id,
     report.callerNumber ?? null,
@@ -129,15 +132,15 @@ try {
     report.endedAt ?? null,
     report.durationSeconds ?? null,
     report.cost ?? null,
-    json(report.costBreakdown),
+    report.costBreakdown ?? null,
     report.summary ?? null,
-    json(report.structuredData),
+    report.structuredData ?? null,
     report.successEvaluation ?? null,
     report.transcript ?? null,
-    json(report.messages),
+    report.messages ?? null,
     report.recordingUrl ?? null,
     report.stereoRecordingUrl ?? null,
-    json(report.report),
+    report.report ?? null,
     nowIso,
     nowIso,
     nowIso,

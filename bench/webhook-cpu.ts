@@ -33,7 +33,7 @@ import { loadConfig } from "../src/config.js";
 import { createDeps } from "../src/deps.js";
 import { createTenantRepo } from "../src/tenants/tenant-repo.js";
 import type { WebhookResponse } from "../src/vapi/process-webhook.js";
-import { createWebhookPipeline } from "../src/webhook-pipeline.js";
+import { createWebhookPipeline, type WebhookPipeline } from "../src/webhook-pipeline.js";
 import { createRunStore, type RunStore } from "./bench-stores.js";
 import { readThreadCpuTimeMs } from "./child-server.js";
 import { checkKeptToolResults, keepToolCalls } from "./keep-tools.js";
@@ -173,9 +173,11 @@ async function measure(store: RunStore): Promise<void> {
     ...extraEnv,
   });
   const deps = await createDeps(config);
+  let pipeline: WebhookPipeline | undefined;
   try {
     await createTenantRepo(deps.db).upsertMany([tenant], new Date().toISOString());
-    const pipeline = createWebhookPipeline(config, deps);
+    pipeline = createWebhookPipeline(config, deps);
+    const processWebhook = pipeline.process;
     const log = pino(
       { level: config.logLevel },
       new Writable({
@@ -188,7 +190,7 @@ async function measure(store: RunStore): Promise<void> {
     const runLane = async (sent: Sent[], answers: WebhookResponse[]) => {
       for (const request of sent) {
         requestNumber += 1;
-        const answer = await pipeline({
+        const answer = await processWebhook({
           rawBody: request.body,
           headers,
           requestId: `bench-${requestNumber}`,
@@ -245,6 +247,7 @@ async function measure(store: RunStore): Promise<void> {
       );
     }
   } finally {
+    await pipeline?.close();
     await deps.close();
   }
 }

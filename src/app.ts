@@ -12,6 +12,7 @@ import { startWorkers, type RunningWorkers } from "./jobs/start-workers.js";
 import { metricsRoute } from "./http/routes/metrics.js";
 import { vapiWebhookRoute } from "./http/routes/vapi-webhook.js";
 import { CHECKPOINT_FALLBACK_MESSAGE } from "./db/sqlite-checkpointer.js";
+import { BODY_READER_FALLBACK_MESSAGE } from "./vapi/body-reader.js";
 import { createLoggerOptions, generateRequestId } from "./logging.js";
 import { createWebhookPipeline } from "./webhook-pipeline.js";
 
@@ -105,9 +106,12 @@ export async function buildApp({
     app.addHook("onClose", async () => stopping ?? workers?.stop());
   }
 
-  const processWebhook = createWebhookPipeline(config, deps);
+  const pipeline = createWebhookPipeline(config, deps, {
+    onReaderFallback: (error) => app.log.error({ err: error }, BODY_READER_FALLBACK_MESSAGE),
+  });
+  app.addHook("onClose", () => pipeline.close());
   await app.register(vapiWebhookRoute, {
-    processWebhook,
+    processWebhook: pipeline.process,
     bodyLimitBytes: config.bodyLimitBytes,
     onWebhook: (summary, seconds) => deps.metrics.observeWebhook(summary, seconds),
     canonicalLog: app.log.child({}, { redact: [] }),

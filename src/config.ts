@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { VoiceSchema, type Model, type Voice } from "./tenants/tenant-document.js";
 import { OPENAI_MODELS } from "./vapi/catalog.js";
@@ -50,6 +51,11 @@ export const EnvSchema = z.object({
   DATABASE_URL: z.string().min(1).default("./data/frontdesk.db"),
   // SQLite only: where WAL checkpoints run (ADR 0010, addendum 2). `inline` is SQLite's own way.
   SQLITE_CHECKPOINTS: z.enum(["background", "inline"]).default("inline"),
+  // Worker threads that parse and validate large webhook bodies off the event loop (README,
+  // "Scale and deployment"); `auto` is 1 where the machine has a second CPU, else 0.
+  WEBHOOK_READ_THREADS: z
+    .union([z.literal("auto"), z.coerce.number().int().min(0).max(16)])
+    .default("auto"),
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
   // Namespaces Redis keys and channels so several deployments (or test runs) can share a server.
   REDIS_KEY_PREFIX: z
@@ -139,6 +145,8 @@ export interface Config {
   readonly host: string;
   readonly databaseUrl: string;
   readonly sqliteCheckpoints: "background" | "inline";
+  /** Threads reading large webhook bodies; 0 reads them on the event loop. */
+  readonly webhookReadThreads: number;
   readonly redisUrl: string | undefined;
   readonly redisKeyPrefix: string;
   readonly adminToken: string | undefined;
@@ -238,6 +246,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     sqliteCheckpoints: e.SQLITE_CHECKPOINTS,
+    webhookReadThreads:
+      e.WEBHOOK_READ_THREADS === "auto"
+        ? availableParallelism() > 1
+          ? 1
+          : 0
+        : e.WEBHOOK_READ_THREADS,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     adminToken: e.ADMIN_TOKEN,

@@ -44,6 +44,28 @@ export interface CallReport extends CallParties {
   report: unknown;
 }
 
+/** The documents of a report, which are stored as JSON text. */
+type ReportDocuments = "costBreakdown" | "structuredData" | "messages" | "report";
+
+/**
+ * A report ready to store: its documents already JSON text. Serializing them is most of what
+ * storing a large report costs, so it happens where the body is read (possibly on a worker
+ * thread, src/vapi/body-reader.ts), not on the event loop that writes.
+ */
+export type CallReportRecord = Omit<CallReport, ReportDocuments> & {
+  [K in ReportDocuments]: string | undefined;
+};
+
+export function serializeCallReport(report: CallReport): CallReportRecord {
+  return {
+    ...report,
+    costBreakdown: toJson(report.costBreakdown),
+    structuredData: toJson(report.structuredData),
+    messages: toJson(report.messages),
+    report: toJson(report.report),
+  };
+}
+
 /**
  * - `stored`: written (for a status, a new event).
  * - `duplicate`: already known (a retried status, or a second report for the call); no change
@@ -56,7 +78,7 @@ export interface CallRepo {
   /** Upserts the call (highest status wins) and records the status event once per status. */
   recordStatus(tenantId: string, update: CallStatusUpdate, nowIso: string): Promise<RecordOutcome>;
   /** Upserts the call with its report; the first report for a call wins, later ones are no-ops. */
-  recordReport(tenantId: string, report: CallReport, nowIso: string): Promise<RecordOutcome>;
+  recordReport(tenantId: string, report: CallReportRecord, nowIso: string): Promise<RecordOutcome>;
   findById(tenantId: string, callId: string): Promise<CallRow | undefined>;
   /** The call's status events, oldest first. */
   listStatusEvents(tenantId: string, callId: string): Promise<CallStatusEventRow[]>;
@@ -112,15 +134,15 @@ export function createCallRepo(db: Kysely<Database>): CallRepo {
         endedAt: report.endedAt ?? null,
         durationSeconds: report.durationSeconds ?? null,
         cost: report.cost ?? null,
-        costBreakdown: toJson(report.costBreakdown),
+        costBreakdown: report.costBreakdown ?? null,
         summary: report.summary ?? null,
-        structuredData: toJson(report.structuredData),
+        structuredData: report.structuredData ?? null,
         successEvaluation: report.successEvaluation ?? null,
         transcript: report.transcript ?? null,
-        messages: toJson(report.messages),
+        messages: report.messages ?? null,
         recordingUrl: report.recordingUrl ?? null,
         stereoRecordingUrl: report.stereoRecordingUrl ?? null,
-        report: toJson(report.report),
+        report: report.report ?? null,
         nowIso,
       });
       if (written !== undefined) return "stored";
@@ -341,6 +363,6 @@ function statusRank(status: Expression<string | null>): RawBuilder<number> {
   return sql<number>`(case ${status} ${sql.join(whens, sql` `)} else 0 end)`;
 }
 
-function toJson(value: unknown): string | null {
-  return value === undefined || value === null ? null : JSON.stringify(value);
+function toJson(value: unknown): string | undefined {
+  return value === undefined || value === null ? undefined : JSON.stringify(value);
 }

@@ -123,6 +123,35 @@ const message = <TType extends string, TShape extends z.ZodRawShape>(type: TType
   z.looseObject({ type: z.literal(type), ...common, ...shape });
 
 /*
+ * Messages whose handlers act on a few fields and store nothing else of them (tool calls, status
+ * changes) get stripping schemas instead: what a schema does not name is dropped rather than
+ * copied, so the echoed assistant and the artifact (most of a 15 KB tool-calls body) never
+ * reach the handler, and the compiler stops a handler from reading a field nobody checked.
+ */
+const CallReferenceSchema = z.object({
+  id: looseString.optional().catch(undefined),
+  type: looseString.optional().catch(undefined),
+  status: looseString.optional().catch(undefined),
+  phoneNumberId: looseString.nullish().catch(undefined),
+  customer: CustomerSchema.nullish().catch(undefined),
+  startedAt: looseString.nullish().catch(undefined),
+});
+const referenced = {
+  timestamp: common.timestamp,
+  call: CallReferenceSchema.nullish().catch(undefined),
+  phoneNumber: PhoneNumberSchema.nullish().catch(undefined),
+  customer: CustomerSchema.nullish().catch(undefined),
+  assistant: z
+    .object({ metadata: z.record(z.string(), z.unknown()).nullish().catch(undefined) })
+    .nullish()
+    .catch(undefined),
+};
+const strippedMessage = <TType extends string, TShape extends z.ZodRawShape>(
+  type: TType,
+  shape: TShape,
+) => z.object({ type: z.literal(type), ...referenced, ...shape });
+
+/*
  * assistant-request is the hot path (every call starts with one) and is answered, never stored:
  * the pipeline reads only the call id and the caller's number from the validated message (the
  * tenant comes from the raw message, before validation). So its schema checks just those, with
@@ -148,7 +177,7 @@ const AssistantRequestSchema = z.object({
  */
 export const MESSAGE_SCHEMAS = {
   "assistant-request": AssistantRequestSchema,
-  "tool-calls": message("tool-calls", {
+  "tool-calls": strippedMessage("tool-calls", {
     toolCallList: z.array(ToolCallItemSchema).max(128).optional(),
     toolWithToolCallList: z.array(ToolWithToolCallSchema).max(128).optional(),
     toolCalls: z.array(ToolCallItemSchema).max(128).optional(),
@@ -195,7 +224,7 @@ export const MESSAGE_SCHEMAS = {
     recordingUrl: optionalUrl,
     stereoRecordingUrl: optionalUrl,
   }),
-  "status-update": message("status-update", {
+  "status-update": strippedMessage("status-update", {
     status: looseString.optional().catch(undefined),
     endedReason: looseString.optional().catch(undefined),
   }),

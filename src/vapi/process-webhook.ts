@@ -1,17 +1,12 @@
-import sjson from "secure-json-parse";
 import type { Clock } from "../clock.js";
 import type { WebhookAuthConfig } from "../config.js";
 import { isWebhookAuthConfigured } from "../config.js";
 import { AppError } from "../errors.js";
-import type {
-  CacheTier,
-  DialedNumber,
-  ResolvedTenant,
-  TenantResolver,
-} from "../tenants/resolve-tenant.js";
+import type { CacheTier, ResolvedTenant, TenantResolver } from "../tenants/resolve-tenant.js";
 import type { PreparedAssistant } from "./build-assistant.js";
 import type { Logger } from "./handler-context.js";
-import { isKnownMessageType, MESSAGE_SCHEMAS, type MessageType } from "./messages.js";
+import type { MessageType } from "./messages.js";
+import type { BodyReading, MessageFacts } from "./read-webhook-body.js";
 import { isPromiseLike, PreSerialized, type DispatchResult, type MessageRouter } from "./router.js";
 import { verifyWebhook, type HeaderBag } from "./verify-signature.js";
 import { WebhookContext } from "./webhook-context.js";
@@ -49,6 +44,8 @@ export interface WebhookProcessorDeps {
   budgetsMs: Partial<Record<MessageType, number>>;
   /** Safe answer per type on timeout or failure; `undefined` means "fail the request" (5xx). */
   failureAnswer: FailureAnswer;
+  /** Reads the raw bytes (`readWebhookBody`), on the event loop or on a thread (body-reader.ts). */
+  readBody: (rawBody: Buffer) => BodyReading | Promise<BodyReading>;
 }
 
 /** Answers one webhook: synchronously when it can (a cached assistant-request), else a promise. */
@@ -90,229 +87,227 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps): WebhookProce
           )
         : errorResponse(error, request.requestId, summary);
 
-    // 2. Parse safely and check the envelope.
-    let parsed: unknown;
-    let shape: BodyShape;
+    // 2. Parse safely, check the envelope, validate (inline, or on a worker thread).
+    let reading: BodyReading | Promise<BodyReading>;
     try {
-      parsed = parseJson(request.rawBody);
-      shape = inspectBody(parsed, MAX_NESTING_DEPTH, true);
-      // Keys that could poison a prototype are dropped as Fastify's own JSON parser drops them.
-      // Looking for them in the parsed keys (on the walk the depth check makes anyway) instead of
-      // scanning the bytes finds them however they are spelled, and costs nothing extra. The walk
-      // stops at the depth limit, so a body too deep is judged by its bytes, as before.
-      if (
-        shape === "prototype-keys" ||
-        (shape === "too-deep" && couldSpellPrototypeKeys(request.rawBody))
-      ) {
-        parsed = sjson.parse(request.rawBody, undefined, {
-          protoAction: "remove",
-          constructorAction: "remove",
-        });
-        shape = inspectBody(parsed, MAX_NESTING_DEPTH, false);
-      }
-    } catch {
-      summary.outcome = "bad-json";
-      request.log.info("webhook rejected: body is not valid JSON");
-      return rejectUnverified(new AppError("BAD_JSON", "The body is not valid JSON."));
-    }
-    // PostgreSQL text cannot hold U+0000, and JSON carries one only as the escape `\u0000`: in
-    // such (rare) bodies it becomes U+FFFD before anything reads them, so a stray NUL in a
-    // transcript, a number or a tool argument cannot become a database error and a 5xx.
-    if (request.rawBody.includes(NUL_ESCAPE)) {
-      parsed = replaceNulCharacters(parsed);
-    }
-    if (shape === "too-deep") {
-      summary.outcome = "invalid-payload";
-      request.log.info("webhook rejected: body is nested too deeply");
-      return rejectUnverified(new AppError("INVALID_PAYLOAD", "The body is nested too deeply."));
-    }
-    const rawMessage = readEnvelope(parsed);
-    if (rawMessage === undefined) {
-      summary.outcome = "invalid-payload";
-      request.log.info("webhook rejected: body is not {message:{type}}");
-      return rejectUnverified(
-        new AppError(
-          "INVALID_PAYLOAD",
-          'Expected a JSON object like {"message": {"type": "..."}}.',
-        ),
-      );
-    }
-    const type = rawMessage.type;
-    summary.messageType = type;
-    const knownType = isKnownMessageType(type) ? type : undefined;
-    const budgetMs = knownType === undefined ? undefined : deps.budgetsMs[knownType];
-    const deadlineAt = budgetMs === undefined ? undefined : startedAt + budgetMs;
-
-    // 3. The tenant, from the dialed number in the body (never from model-supplied arguments).
-    let fresh: ResolvedTenant<PreparedAssistant> | undefined;
-    let dialed: DialedNumber | undefined;
-    try {
-      dialed = readDialedNumber(rawMessage);
-      // A tenant held fresh in memory (nearly every webhook) is found without a promise.
-      fresh = dialed === undefined ? undefined : deps.resolver.findFresh(dialed);
+      reading = deps.readBody(request.rawBody);
     } catch (error) {
-      return afterLookup(undefined, error);
+      return unreadable(error);
     }
-    if (fresh !== undefined) return afterLookup({ resolved: fresh, tier: "memory" }, undefined);
-    return resolveTenantFor(
-      rawMessage,
-      dialed,
-      deps.resolver,
-      lookupDeadline(startedAt, budgetMs),
-    ).then(
-      (lookup) => afterLookup(lookup, undefined),
-      (error: unknown) => afterLookup(undefined, error),
-    );
+    if (!(reading instanceof Promise)) return afterReading(reading);
+    summary.bodyRead = "thread";
+    return reading.then(afterReading, unreadable);
 
-    // Steps 4 to 6, once the tenant lookup has ended (at once, or when its promise settles).
-    function afterLookup(
-      lookup: TenantLookup | undefined,
-      lookupError: unknown,
-    ): WebhookResponse | Promise<WebhookResponse> {
-      const tenant = lookup?.resolved;
-      summary.tenantId = tenant?.tenant.id;
-      summary.cacheTier = lookup?.tier ?? "error";
-
-      // 4. Authentication: global keys, else the tenant's own keys. Nothing has acted yet.
-      if (!globallyAuthenticated) {
-        const tenantAuth = tenant?.tenant.vapiAuth;
-        if (
-          tenantAuth !== undefined &&
-          (tenantAuth.secrets.length > 0 || tenantAuth.hmacSecrets.length > 0)
-        ) {
-          const verdict = verifyWebhook(
-            verifyInput,
-            { secrets: tenantAuth.secrets, hmacSecrets: tenantAuth.hmacSecrets },
-            deps.auth,
-          );
-          if (!verdict.ok) return unauthorized(request, summary, verdict.reason);
-          summary.auth = `tenant-${verdict.method}`;
-        } else if (globalAuthConfigured) {
-          return unauthorized(
-            request,
-            summary,
-            globalVerdict?.ok === false ? globalVerdict.reason : "missing-credentials",
-          );
-        } else if (lookupError !== undefined || lookup?.tier === "timeout") {
-          // The tenant's own keys could not be checked; answer only with what acts on nothing.
-          summary.auth = "unverified";
-        } else {
-          summary.auth = "none";
-        }
-      } else {
-        summary.auth = globalVerdict.method;
-      }
-
-      // 5. Unknown types are acknowledged (Vapi adds types over time).
-      if (knownType === undefined) {
-        summary.outcome = "ignored-unknown-type";
-        request.log.debug({ messageType: type }, "unknown Vapi message type acknowledged");
-        return okResponse({}, summary);
-      }
-
-      const validated = MESSAGE_SCHEMAS[knownType].safeParse(rawMessage);
-      if (!validated.success) {
-        summary.outcome = "invalid-payload";
-        const where = validated.error.issues[0]?.path.join(".") ?? "message";
-        request.log.info(
-          { messageType: type, path: where },
-          "webhook rejected: message failed validation",
-        );
-        return errorResponse(
-          new AppError("INVALID_PAYLOAD", `The ${type} message is invalid at message.${where}.`),
-          request.requestId,
-          summary,
-        );
-      }
-      const message = validated.data;
-      const callId = message.call?.id ?? undefined;
-      summary.callId = callId;
-      const ctx = new WebhookContext(
+    // Only a failing reader gets here (a worker thread that died is replaced by reading inline).
+    function unreadable(error: unknown): WebhookResponse {
+      summary.outcome = "error";
+      request.log.error({ err: error }, "webhook body could not be read");
+      return errorResponse(
+        new AppError("SERVICE_UNAVAILABLE", "The message could not be read; retry later."),
         request.requestId,
-        tenant,
-        callId,
-        message.customer?.number ?? message.call?.customer?.number ?? undefined,
-        deps.clock,
-        type,
-        request.log,
+        summary,
       );
-      const onClientGone = () => ctx.abort(new Error("client closed the connection"));
-      request.signal?.addEventListener("abort", onClientGone, { once: true });
+    }
 
-      // 6. The handler, within the type's budget; the answer, or the type's failure answer.
-      const succeeded = (result: DispatchResult): WebhookResponse => {
-        const annotations = ctx.annotations ?? NO_ANNOTATIONS;
-        Object.assign(summary, annotations);
-        summary.outcome ??= annotations.outcome ?? (result.handled ? "handled" : "acknowledged");
-        return okResponse(result.response, summary);
-      };
-      const failed = (error: unknown): WebhookResponse => {
-        Object.assign(summary, ctx.annotations);
-        const reason = error instanceof BudgetExceeded ? "timeout" : "error";
-        const fallback = deps.failureAnswer(knownType, message, reason);
-        if (reason === "error") {
-          ctx.log.error({ err: error }, "webhook handler failed");
-        } else {
-          ctx.log.warn({ budgetMs }, "webhook handler exceeded its time budget");
-        }
-        if (fallback !== undefined) {
-          summary.outcome = reason === "timeout" ? "fallback-timeout" : "fallback-error";
-          return okResponse(fallback, summary);
-        }
-        summary.outcome = reason === "timeout" ? "timeout" : "error";
-        const appError =
-          error instanceof AppError
-            ? error
-            : reason === "timeout"
-              ? new AppError("TIMEOUT", "The message could not be processed in time; retry later.")
-              : new AppError(
-                  "SERVICE_UNAVAILABLE",
-                  "The message could not be stored; retry later.",
-                );
-        return errorResponse(appError, request.requestId, summary);
-      };
-      // Runs once, when the webhook's answer is decided (a building answer that throws gets the
-      // failure answer, as a handler that throws does).
-      const finish = (result: DispatchResult | undefined, error: unknown): WebhookResponse => {
-        try {
-          if (result !== undefined) {
-            try {
-              return succeeded(result);
-            } catch (answerError) {
-              return failed(answerError);
-            }
-          }
-          return failed(error);
-        } finally {
-          request.signal?.removeEventListener("abort", onClientGone);
-          // Work a handler started and left running (a failed sibling tool call) stops here.
-          ctx.abort(WEBHOOK_FINISHED);
-        }
-      };
-
-      let dispatched: DispatchResult | PromiseLike<DispatchResult>;
-      try {
-        if (lookupError !== undefined)
-          throw lookupError instanceof Error
-            ? lookupError
-            : new Error("tenant lookup failed", { cause: lookupError });
-        if (lookup?.tier === "timeout")
-          throw new BudgetExceeded("tenant lookup missed the deadline");
-        dispatched = deps.router.dispatchNow(knownType, message, ctx);
-      } catch (error) {
-        return finish(undefined, error);
+    function afterReading(reading: BodyReading): WebhookResponse | Promise<WebhookResponse> {
+      switch (reading.kind) {
+        case "bad-json":
+          summary.outcome = "bad-json";
+          request.log.info("webhook rejected: body is not valid JSON");
+          return rejectUnverified(new AppError("BAD_JSON", "The body is not valid JSON."));
+        case "too-deep":
+          summary.outcome = "invalid-payload";
+          request.log.info("webhook rejected: body is nested too deeply");
+          return rejectUnverified(
+            new AppError("INVALID_PAYLOAD", "The body is nested too deeply."),
+          );
+        case "not-an-envelope":
+          summary.outcome = "invalid-payload";
+          request.log.info("webhook rejected: body is not {message:{type}}");
+          return rejectUnverified(
+            new AppError(
+              "INVALID_PAYLOAD",
+              'Expected a JSON object like {"message": {"type": "..."}}.',
+            ),
+          );
       }
-      // A handler that answered synchronously (the cached assistant-request) cannot have
-      // overrun its budget while we waited: no timer and no race to arm for it.
-      if (!isPromiseLike(dispatched)) return finish(dispatched, undefined);
-      return withBudget(
-        dispatched,
-        deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - deps.clock.now()),
-        ctx,
-      ).then(
-        (result) => finish(result, undefined),
-        (error: unknown) => finish(undefined, error),
+      // Typed, not narrowed: the steps below are function declarations, which narrowing skips.
+      const read: Extract<BodyReading, MessageFacts> = reading;
+      const type = read.type;
+      summary.messageType = type;
+      const budgetMs = read.kind === "unknown-type" ? undefined : deps.budgetsMs[read.type];
+      const deadlineAt = budgetMs === undefined ? undefined : startedAt + budgetMs;
+
+      // 3. The tenant, from the dialed number in the body (never from model-supplied arguments).
+      let fresh: ResolvedTenant<PreparedAssistant> | undefined;
+      const dialed = read.dialed;
+      try {
+        // A tenant held fresh in memory (nearly every webhook) is found without a promise.
+        fresh = dialed === undefined ? undefined : deps.resolver.findFresh(dialed);
+      } catch (error) {
+        return afterLookup(undefined, error);
+      }
+      if (fresh !== undefined) return afterLookup({ resolved: fresh, tier: "memory" }, undefined);
+      return resolveTenantFor(read, deps.resolver, lookupDeadline(startedAt, budgetMs)).then(
+        (lookup) => afterLookup(lookup, undefined),
+        (error: unknown) => afterLookup(undefined, error),
       );
+
+      // Steps 4 to 6, once the tenant lookup has ended (at once, or when its promise settles).
+      function afterLookup(
+        lookup: TenantLookup | undefined,
+        lookupError: unknown,
+      ): WebhookResponse | Promise<WebhookResponse> {
+        const tenant = lookup?.resolved;
+        summary.tenantId = tenant?.tenant.id;
+        summary.cacheTier = lookup?.tier ?? "error";
+
+        // 4. Authentication: global keys, else the tenant's own keys. Nothing has acted yet.
+        if (!globallyAuthenticated) {
+          const tenantAuth = tenant?.tenant.vapiAuth;
+          if (
+            tenantAuth !== undefined &&
+            (tenantAuth.secrets.length > 0 || tenantAuth.hmacSecrets.length > 0)
+          ) {
+            const verdict = verifyWebhook(
+              verifyInput,
+              { secrets: tenantAuth.secrets, hmacSecrets: tenantAuth.hmacSecrets },
+              deps.auth,
+            );
+            if (!verdict.ok) return unauthorized(request, summary, verdict.reason);
+            summary.auth = `tenant-${verdict.method}`;
+          } else if (globalAuthConfigured) {
+            return unauthorized(
+              request,
+              summary,
+              globalVerdict?.ok === false ? globalVerdict.reason : "missing-credentials",
+            );
+          } else if (lookupError !== undefined || lookup?.tier === "timeout") {
+            // The tenant's own keys could not be checked; answer only with what acts on nothing.
+            summary.auth = "unverified";
+          } else {
+            summary.auth = "none";
+          }
+        } else {
+          summary.auth = globalVerdict.method;
+        }
+
+        // 5. Unknown types are acknowledged (Vapi adds types over time).
+        if (read.kind === "unknown-type") {
+          summary.outcome = "ignored-unknown-type";
+          request.log.debug({ messageType: type }, "unknown Vapi message type acknowledged");
+          return okResponse({}, summary);
+        }
+        const knownType = read.type;
+
+        if (read.kind === "invalid") {
+          summary.outcome = "invalid-payload";
+          request.log.info(
+            { messageType: type, path: read.path },
+            "webhook rejected: message failed validation",
+          );
+          return errorResponse(
+            new AppError(
+              "INVALID_PAYLOAD",
+              `The ${type} message is invalid at message.${read.path}.`,
+            ),
+            request.requestId,
+            summary,
+          );
+        }
+        const message = read.message;
+        const callId = read.callId;
+        summary.callId = callId;
+        const ctx = new WebhookContext(
+          request.requestId,
+          tenant,
+          callId,
+          read.callerNumber,
+          deps.clock,
+          type,
+          request.log,
+        );
+        const onClientGone = () => ctx.abort(new Error("client closed the connection"));
+        request.signal?.addEventListener("abort", onClientGone, { once: true });
+
+        // 6. The handler, within the type's budget; the answer, or the type's failure answer.
+        const succeeded = (result: DispatchResult): WebhookResponse => {
+          const annotations = ctx.annotations ?? NO_ANNOTATIONS;
+          Object.assign(summary, annotations);
+          summary.outcome ??= annotations.outcome ?? (result.handled ? "handled" : "acknowledged");
+          return okResponse(result.response, summary);
+        };
+        const failed = (error: unknown): WebhookResponse => {
+          Object.assign(summary, ctx.annotations);
+          const reason = error instanceof BudgetExceeded ? "timeout" : "error";
+          const fallback = deps.failureAnswer(knownType, message, reason);
+          if (reason === "error") {
+            ctx.log.error({ err: error }, "webhook handler failed");
+          } else {
+            ctx.log.warn({ budgetMs }, "webhook handler exceeded its time budget");
+          }
+          if (fallback !== undefined) {
+            summary.outcome = reason === "timeout" ? "fallback-timeout" : "fallback-error";
+            return okResponse(fallback, summary);
+          }
+          summary.outcome = reason === "timeout" ? "timeout" : "error";
+          const appError =
+            error instanceof AppError
+              ? error
+              : reason === "timeout"
+                ? new AppError(
+                    "TIMEOUT",
+                    "The message could not be processed in time; retry later.",
+                  )
+                : new AppError(
+                    "SERVICE_UNAVAILABLE",
+                    "The message could not be stored; retry later.",
+                  );
+          return errorResponse(appError, request.requestId, summary);
+        };
+        // Runs once, when the webhook's answer is decided (a building answer that throws gets the
+        // failure answer, as a handler that throws does).
+        const finish = (result: DispatchResult | undefined, error: unknown): WebhookResponse => {
+          try {
+            if (result !== undefined) {
+              try {
+                return succeeded(result);
+              } catch (answerError) {
+                return failed(answerError);
+              }
+            }
+            return failed(error);
+          } finally {
+            request.signal?.removeEventListener("abort", onClientGone);
+            // Work a handler started and left running (a failed sibling tool call) stops here.
+            ctx.abort(WEBHOOK_FINISHED);
+          }
+        };
+
+        let dispatched: DispatchResult | PromiseLike<DispatchResult>;
+        try {
+          if (lookupError !== undefined)
+            throw lookupError instanceof Error
+              ? lookupError
+              : new Error("tenant lookup failed", { cause: lookupError });
+          if (lookup?.tier === "timeout")
+            throw new BudgetExceeded("tenant lookup missed the deadline");
+          dispatched = deps.router.dispatchNow(knownType, message, ctx);
+        } catch (error) {
+          return finish(undefined, error);
+        }
+        // A handler that answered synchronously (the cached assistant-request) cannot have
+        // overrun its budget while we waited: no timer and no race to arm for it.
+        if (!isPromiseLike(dispatched)) return finish(dispatched, undefined);
+        return withBudget(
+          dispatched,
+          deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - deps.clock.now()),
+          ctx,
+        ).then(
+          (result) => finish(result, undefined),
+          (error: unknown) => finish(undefined, error),
+        );
+      }
     }
   };
 }
@@ -333,95 +328,6 @@ function unauthorized(
     request.requestId,
     summary,
   );
-}
-
-/**
- * Real Vapi bodies nest about 20 levels (a tool's JSON Schema inside the echoed assistant). Far
- * deeper ones are not Vapi's, and code that recurses over a body (JSON.stringify when a report
- * is stored) overflows the stack at a few thousand levels: a 503 that every retry repeats.
- */
-export const MAX_NESTING_DEPTH = 256;
-
-/** What one walk over a parsed body found. */
-type BodyShape = "ok" | "too-deep" | "prototype-keys";
-
-/**
- * Walks a parsed body once for the depth limit and, when `findPrototypeKeys` is set, for
- * `__proto__` or `constructor` keys (the body is then parsed again with those removed, and its
- * depth judged on what remains, as before). Returns at the first finding. Iterative: a
- * recursive walk would overflow on exactly the bodies it is meant to catch. Runs on every
- * webhook: `for...in` walks a parsed object without allocating an array per node (JSON.parse
- * gives plain objects, whose only enumerable properties are their own).
- */
-function inspectBody(value: unknown, maxDepth: number, findPrototypeKeys: boolean): BodyShape {
-  if (value === null || typeof value !== "object") return "ok";
-  const nodes: object[] = [value];
-  const depths: number[] = [1];
-  for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
-    const depth = depths.pop() ?? 0;
-    if (depth > maxDepth) return "too-deep";
-    if (Array.isArray(node)) {
-      for (const child of node as unknown[]) {
-        if (child !== null && typeof child === "object") {
-          nodes.push(child);
-          depths.push(depth + 1);
-        }
-      }
-    } else {
-      const record = node as Record<string, unknown>;
-      for (const key in record) {
-        if (findPrototypeKeys && (key === "__proto__" || key === "constructor")) {
-          return "prototype-keys";
-        }
-        const child = record[key];
-        if (child !== null && typeof child === "object") {
-          nodes.push(child);
-          depths.push(depth + 1);
-        }
-      }
-    }
-  }
-  return "ok";
-}
-
-const UNICODE_ESCAPE = Buffer.from("\\u");
-const PROTO_KEY = Buffer.from("__proto__");
-const CONSTRUCTOR_KEY = Buffer.from("constructor");
-
-/** Whether the bytes could spell a `__proto__` or `constructor` key (possibly with `\u` escapes). */
-function couldSpellPrototypeKeys(rawBody: Buffer): boolean {
-  return (
-    rawBody.includes(UNICODE_ESCAPE) ||
-    rawBody.includes(PROTO_KEY) ||
-    rawBody.includes(CONSTRUCTOR_KEY)
-  );
-}
-
-const NUL_ESCAPE = Buffer.from("\\u0000");
-
-/** JSON.parse of the raw bytes; a leading byte-order mark is accepted, as secure-json-parse accepts it. */
-function parseJson(rawBody: Buffer): unknown {
-  const text = rawBody.toString("utf8");
-  return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
-}
-
-/** Replaces U+0000 in every string value, in place (iteratively: the depth is not checked yet). */
-function replaceNulCharacters(value: unknown): unknown {
-  if (typeof value === "string") return value.replaceAll("\u0000", "\uFFFD");
-  const pending: unknown[] = [value];
-  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
-    if (node === null || typeof node !== "object") continue;
-    const record = node as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      const child = record[key];
-      if (typeof child === "string") {
-        if (child.includes("\u0000")) record[key] = child.replaceAll("\u0000", "\uFFFD");
-      } else if (child !== null && typeof child === "object") {
-        pending.push(child);
-      }
-    }
-  }
-  return value;
 }
 
 class BudgetExceeded extends Error {}
@@ -466,65 +372,28 @@ async function withBudget<T>(
   }
 }
 
-/**
- * `{message: {type}}`, checked by hand rather than with a schema: the type's own schema
- * validates the message next, and one more schema pass would copy every message once more.
- * Vapi's SDK marks `type` optional on tool-calls: it is inferred when a tool-call list is present.
- */
-function readEnvelope(parsed: unknown): (Record<string, unknown> & { type: string }) | undefined {
-  const message = asRecord(asRecord(parsed)?.message);
-  if (message === undefined) return undefined;
-  if (message.type === undefined && Array.isArray(message.toolCallList)) {
-    return { ...message, type: "tool-calls" };
-  }
-  const type = message.type;
-  if (typeof type !== "string" || type.length === 0 || type.length > 200) return undefined;
-  return message as Record<string, unknown> & { type: string };
-}
-
 interface TenantLookup {
   resolved: ResolvedTenant<PreparedAssistant> | undefined;
   tier: CacheTier;
 }
 
-/** Reads the dialed number loosely: the message has not been validated for its type yet. */
-function readDialedNumber(message: Record<string, unknown>): DialedNumber | undefined {
-  const phoneNumber = asRecord(message.phoneNumber);
-  const vapiPhoneNumberId =
-    asShortString(phoneNumber?.id) ?? asShortString(asRecord(message.call)?.phoneNumberId);
-  const number = asShortString(phoneNumber?.number);
-  return vapiPhoneNumberId !== undefined || number !== undefined
-    ? { vapiPhoneNumberId, number }
-    : undefined;
-}
-
 async function resolveTenantFor(
-  message: Record<string, unknown>,
-  dialed: DialedNumber | undefined,
+  facts: MessageFacts,
   resolver: TenantResolver<PreparedAssistant>,
   deadlineAt: number | undefined,
 ): Promise<TenantLookup> {
   let byNumber: TenantLookup | undefined;
-  if (dialed !== undefined) {
-    byNumber = await resolver.resolve(dialed, { deadlineAt });
+  if (facts.dialed !== undefined) {
+    byNumber = await resolver.resolve(facts.dialed, { deadlineAt });
     if (byNumber.resolved !== undefined || byNumber.tier === "timeout") return byNumber;
   }
   // Web and chat calls have no phone number; our assistant's metadata names the tenant. The
   // body is authenticated (globally, or with this tenant's keys right after) and the model
   // cannot change metadata, so this is not model input.
-  const tenantId = asShortString(asRecord(asRecord(message.assistant)?.metadata)?.tenantId);
-  if (tenantId !== undefined) return resolver.resolveById(tenantId, { deadlineAt });
+  if (facts.metadataTenantId !== undefined) {
+    return resolver.resolveById(facts.metadataTenantId, { deadlineAt });
+  }
   return byNumber ?? { resolved: undefined, tier: "none" };
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function asShortString(value: unknown): string | undefined {
-  return typeof value === "string" && value.length > 0 && value.length <= 128 ? value : undefined;
 }
 
 function okResponse(response: unknown, summary: Record<string, unknown>): WebhookResponse {

@@ -1,6 +1,7 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import type { HandlerContext } from "./handler-context.js";
-import { isKnownMessageType, type MessageOf, type MessageType } from "./messages.js";
+import { isKnownMessageType, type MessageType } from "./messages.js";
+import type { PreparedOf } from "./prepared-messages.js";
 
 /** Legacy `function-call` (model.functions) answer; the current SDK no longer types it. */
 export interface FunctionCallResponse {
@@ -34,7 +35,7 @@ export type HandlerResult<TType extends MessageType> =
   ResponseOf<TType> | PreSerialized<ResponseOf<TType>>;
 
 export type MessageHandler<TType extends MessageType> = (
-  message: MessageOf<TType>,
+  message: PreparedOf<TType>,
   ctx: HandlerContext,
 ) => Promise<HandlerResult<TType>> | HandlerResult<TType>;
 
@@ -84,7 +85,7 @@ export function createMessageRouter(): MessageRouter {
     dispatchNow(type, message, ctx) {
       const handler = handlers.get(type);
       if (handler === undefined) return { handled: false, type, response: {} };
-      const response = handler(message as MessageOf<MessageType>, ctx);
+      const response = handler(message as PreparedOf<MessageType>, ctx);
       if (isPromiseLike(response)) {
         return Promise.resolve(response).then((settled) => ({
           handled: true,

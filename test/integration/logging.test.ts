@@ -154,7 +154,7 @@ describe("logging of a whole webhook exchange at info level", () => {
       ...["level", "time", "service", "reqId", "msg", "durationMs"],
       ...["messageType", "tenantId", "callId", "cacheTier", "auth", "authFailure", "outcome"],
       ...["statusCode", "endedReason", "tools", "toolErrors", "callStatus", "documents"],
-      ...["notification", "returningCaller"],
+      ...["notification", "returningCaller", "bodyRead"],
     ]);
     const summaries = server.logs.filter((line) => line.msg === "vapi webhook");
     expect(summaries.length).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { describe, expectTypeOf, it } from "vitest";
+import type { CallReportRecord } from "../../src/calls/call-repo.js";
 import type { HandlerContext } from "../../src/vapi/handler-context.js";
 import type { MessageOf, MessageType, ToolCallItem } from "../../src/vapi/messages.js";
 import {
@@ -46,8 +47,12 @@ describe("router.on narrows the message to the registered type", () => {
       MessageOf<"assistant-request">
     >();
     expectTypeOf<
-      Parameters<MessageHandler<"end-of-call-report">>[0]["type"]
-    >().toEqualTypeOf<"end-of-call-report">();
+      Parameters<MessageHandler<"status-update">>[0]["type"]
+    >().toEqualTypeOf<"status-update">();
+    // The report's handler takes the record to store, prepared where the body was read.
+    expectTypeOf<Parameters<MessageHandler<"end-of-call-report">>[0]>().toEqualTypeOf<{
+      report: CallReportRecord;
+    }>();
   });
 
   it("accepts only known message types as the first argument", () => {

@@ -35,6 +35,7 @@ const CANONICAL_FIELDS = [
   "documents",
   "notification",
   "returningCaller",
+  "bodyRead",
 ] as const;
 
 /**

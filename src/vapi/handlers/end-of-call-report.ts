@@ -2,7 +2,6 @@ import type { CallRepo } from "../../calls/call-repo.js";
 import type { JobEnqueuer } from "../../jobs/queue.js";
 import { enqueueCallEnded } from "../../notifications/enqueue-notifications.js";
 import type { HandlerContext } from "../handler-context.js";
-import { readCallReport } from "../read-call-report.js";
 import type { MessageHandler } from "../router.js";
 import { rejectForeignCall, resolveCallTarget } from "./call-target.js";
 
@@ -20,7 +19,7 @@ export function createEndOfCallReportHandler(
   return async (message, ctx) => {
     const target = resolveCallTarget(ctx, "end-of-call-report");
     if (target === undefined) return {};
-    const report = readCallReport(message, target.callId);
+    const report = { ...message.report, callId: target.callId };
     const nowIso = new Date(ctx.clock.now()).toISOString();
     const outcome = await calls.recordReport(target.tenantId, report, nowIso);
     switch (outcome) {

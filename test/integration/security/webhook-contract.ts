@@ -1,7 +1,7 @@
 import sjson from "secure-json-parse";
 import { ERROR_CATALOG } from "../../../src/errors.js";
 import { MESSAGE_TYPES } from "../../../src/vapi/messages.js";
-import { MAX_NESTING_DEPTH } from "../../../src/vapi/process-webhook.js";
+import { MAX_NESTING_DEPTH } from "../../../src/vapi/read-webhook-body.js";
 import type { FuzzRequest } from "./fuzz-cases.js";
 
 /*

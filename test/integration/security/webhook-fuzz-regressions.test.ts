@@ -2,7 +2,7 @@ import type { Vapi } from "@vapi-ai/server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "../../../src/clock.js";
 import type { Tenant } from "../../../src/tenants/tenant-document.js";
-import { MAX_NESTING_DEPTH } from "../../../src/vapi/process-webhook.js";
+import { MAX_NESTING_DEPTH } from "../../../src/vapi/read-webhook-body.js";
 import { toolCalls } from "../../fixtures/vapi/builders.js";
 import { callTo } from "../../fixtures/vapi/conversation.js";
 import { endOfCallReport } from "../../fixtures/vapi/end-of-call-report.js";
