@@ -21,14 +21,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import SQLite from "better-sqlite3";
-import {
-  createCallRepo,
-  serializeCallReport,
-  type CallReportRecord,
-} from "../src/calls/call-repo.js";
+import { createCallRepo, type CallReportRecord } from "../src/calls/call-repo.js";
 import { applySqliteSettings } from "../src/db/kysely.js";
 import { MESSAGE_SCHEMAS } from "../src/vapi/messages.js";
-import { readCallReport } from "../src/vapi/read-call-report.js";
+import { readCallReport, serializeCallReport } from "../src/vapi/read-call-report.js";
 import { dialedTenantOf, openDatabaseWith, readExampleTenant } from "./example-database.js";
 import { CALL_ID, createEndOfCallReportTemplate } from "./payloads/end-of-call-report.js";
 

@@ -49,22 +49,12 @@ type ReportDocuments = "costBreakdown" | "structuredData" | "messages" | "report
 
 /**
  * A report ready to store: its documents already JSON text. Serializing them is most of what
- * storing a large report costs, so it happens where the body is read (possibly on a worker
- * thread, src/vapi/body-reader.ts), not on the event loop that writes.
+ * storing a large report costs, so it happens where the body is read (`serializeCallReport`,
+ * possibly on a worker thread: src/vapi/body-reader.ts), not on the event loop that writes.
  */
 export type CallReportRecord = Omit<CallReport, ReportDocuments> & {
   [K in ReportDocuments]: string | undefined;
 };
-
-export function serializeCallReport(report: CallReport): CallReportRecord {
-  return {
-    ...report,
-    costBreakdown: toJson(report.costBreakdown),
-    structuredData: toJson(report.structuredData),
-    messages: toJson(report.messages),
-    report: toJson(report.report),
-  };
-}
 
 /**
  * - `stored`: written (for a status, a new event).
@@ -361,8 +351,4 @@ function statusRank(status: Expression<string | null>): RawBuilder<number> {
     (name, index) => sql`when ${sql.lit(name)} then ${sql.lit(index + 1)}`,
   );
   return sql<number>`(case ${status} ${sql.join(whens, sql` `)} else 0 end)`;
-}
-
-function toJson(value: unknown): string | undefined {
-  return value === undefined || value === null ? undefined : JSON.stringify(value);
 }

@@ -42,14 +42,17 @@ const common = {
   assistant: AssistantEchoSchema.nullish().catch(undefined),
 };
 
-/** One tool call as Vapi sends it: `{id, function:{name, arguments}}` or flattened variants. */
-export const ToolCallItemSchema = z.looseObject({
+/**
+ * One tool call as Vapi sends it: `{id, function:{name, arguments}}` or flattened variants.
+ * Strips what it does not name, like the tool-calls message around it (below).
+ */
+export const ToolCallItemSchema = z.object({
   id: looseString.optional(),
   name: looseString.optional(),
   arguments: z.unknown().optional(),
   parameters: z.unknown().optional(),
   function: z
-    .looseObject({
+    .object({
       name: looseString.optional(),
       arguments: z.unknown().optional(),
       parameters: z.unknown().optional(),
@@ -58,9 +61,10 @@ export const ToolCallItemSchema = z.looseObject({
 });
 export type ToolCallItem = z.infer<typeof ToolCallItemSchema>;
 
-const ToolWithToolCallSchema = z.looseObject({
+// Each entry also repeats the tool's whole definition (its JSON Schema, server, messages).
+const ToolWithToolCallSchema = z.object({
   toolCall: ToolCallItemSchema.optional(),
-  function: z.looseObject({ name: looseString.optional() }).optional(),
+  function: z.object({ name: looseString.optional() }).optional(),
 });
 
 const OpenAiMessageSchema = z.looseObject({

@@ -1,6 +1,6 @@
-import { serializeCallReport, type CallReportRecord } from "../calls/call-repo.js";
+import type { CallReportRecord } from "../calls/call-repo.js";
 import type { MessageOf, MessageType } from "./messages.js";
-import { readCallReport } from "./read-call-report.js";
+import { readCallReport, serializeCallReport } from "./read-call-report.js";
 
 /** The end-of-call report as its handler takes it: the record to store, documents serialized. */
 export interface PreparedCallReport {

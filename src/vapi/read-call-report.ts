@@ -1,4 +1,4 @@
-import type { CallReport } from "../calls/call-repo.js";
+import type { CallReport, CallReportRecord } from "../calls/call-repo.js";
 import type { MessageOf } from "./messages.js";
 import { readCallParties, toIsoTime } from "./read-call-parties.js";
 
@@ -135,4 +135,19 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === "object" && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
+}
+
+/** The report with its documents as JSON text, as the call repository stores it. */
+export function serializeCallReport(report: CallReport): CallReportRecord {
+  return {
+    ...report,
+    costBreakdown: toJson(report.costBreakdown),
+    structuredData: toJson(report.structuredData),
+    messages: toJson(report.messages),
+    report: toJson(report.report),
+  };
+}
+
+function toJson(value: unknown): string | undefined {
+  return value === undefined || value === null ? undefined : JSON.stringify(value);
 }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serializeCallReport } from "../../../src/calls/call-repo.js";
 import type { Tenant } from "../../../src/tenants/tenant-document.js";
 import { BODY_READER_FALLBACK_MESSAGE } from "../../../src/vapi/body-reader.js";
 import { MESSAGE_SCHEMAS } from "../../../src/vapi/messages.js";
-import { readCallReport } from "../../../src/vapi/read-call-report.js";
+import { readCallReport, serializeCallReport } from "../../../src/vapi/read-call-report.js";
 import { toolCalls } from "../../fixtures/vapi/builders.js";
 import { historyMessages, type Turn } from "../../fixtures/vapi/conversation.js";
 import { byteLength, endOfCallReportOfSize } from "../../fixtures/vapi/end-of-call-report.js";

@@ -68,10 +68,14 @@ afterEach(async () => {
   fallbacks = [];
 });
 
-async function threadedReader(threads: number, minThreadBytes = 0): Promise<BodyReader> {
+async function threadedReader(
+  threads: number,
+  bounds: { minThreadBytes?: number; maxThreadBytes?: number } = {},
+): Promise<BodyReader> {
   const started = createBodyReader({
     threads,
-    minThreadBytes,
+    minThreadBytes: bounds.minThreadBytes ?? 0,
+    ...(bounds.maxThreadBytes === undefined ? {} : { maxThreadBytes: bounds.maxThreadBytes }),
     onFallback: (error) => fallbacks.push(error),
   });
   await started.start();
@@ -113,12 +117,20 @@ describe("createBodyReader", () => {
     expect(fallbacks).toEqual([]);
   });
 
-  it("reads bodies below the threshold on the event loop, without a promise", async () => {
-    reader = await threadedReader(1, 64 * 1024);
-    const body = BODIES["a 30 KB end-of-call report"] as Buffer;
-    const reading = reader.read(body);
-    expect(reading).not.toBeInstanceOf(Promise);
-    expect(reading).toMatchObject({ kind: "message", type: "end-of-call-report" });
+  it("reads bodies below the lower bound or at the upper bound on the event loop, without a promise", async () => {
+    reader = await threadedReader(1, { minThreadBytes: 1024, maxThreadBytes: 16 * 1024 });
+    const small = BODIES["a status update"] as Buffer;
+    const large = BODIES["a 30 KB end-of-call report"] as Buffer;
+    const between = BODIES["a tool-calls message"] as Buffer;
+    expect(small.byteLength).toBeLessThan(1024);
+    expect(large.byteLength).toBeGreaterThanOrEqual(16 * 1024);
+    expect(between.byteLength).toBeGreaterThanOrEqual(1024);
+    expect(between.byteLength).toBeLessThan(16 * 1024);
+
+    expect(reader.read(small)).toEqual(readWebhookBody(small));
+    expect(reader.read(large)).toEqual(readWebhookBody(large));
+    expect(await onThread(reader.read(between))).toEqual(readWebhookBody(between));
+    expect(fallbacks).toEqual([]);
   });
 
   it("reads what a failed thread held on the event loop, says so once, and keeps reading there", async () => {
