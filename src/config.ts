@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { VoiceSchema, type Model, type Voice } from "./tenants/tenant-document.js";
 import { OPENAI_MODELS } from "./vapi/catalog.js";
@@ -51,11 +50,9 @@ export const EnvSchema = z.object({
   DATABASE_URL: z.string().min(1).default("./data/frontdesk.db"),
   // SQLite only: where WAL checkpoints run (ADR 0010, addendum 2). `inline` is SQLite's own way.
   SQLITE_CHECKPOINTS: z.enum(["background", "inline"]).default("inline"),
-  // Worker threads that parse and validate large webhook bodies off the event loop (README,
-  // "Scale and deployment"); `auto` is 1 where the machine has a second CPU, else 0.
-  WEBHOOK_READ_THREADS: z
-    .union([z.literal("auto"), z.coerce.number().int().min(0).max(16)])
-    .default("auto"),
+  // Worker threads that parse and validate large webhook bodies off the event loop (ADR 0012).
+  // Off by default: it pays only while one process saturates its event loop with a CPU spare.
+  WEBHOOK_READ_THREADS: z.coerce.number().int().min(0).max(16).default(0),
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
   // Namespaces Redis keys and channels so several deployments (or test runs) can share a server.
   REDIS_KEY_PREFIX: z
@@ -246,12 +243,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     sqliteCheckpoints: e.SQLITE_CHECKPOINTS,
-    webhookReadThreads:
-      e.WEBHOOK_READ_THREADS === "auto"
-        ? availableParallelism() > 1
-          ? 1
-          : 0
-        : e.WEBHOOK_READ_THREADS,
+    webhookReadThreads: e.WEBHOOK_READ_THREADS,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     adminToken: e.ADMIN_TOKEN,

@@ -20,6 +20,7 @@ describe("loadConfig", () => {
       host: "0.0.0.0",
       databaseUrl: "./data/frontdesk.db",
       sqliteCheckpoints: "inline",
+      webhookReadThreads: 0,
       redisUrl: undefined,
       adminToken: undefined,
       logLevel: "info",
@@ -61,6 +62,7 @@ describe("loadConfig", () => {
       HOST: "127.0.0.1",
       DATABASE_URL: "postgres://u@db/frontdesk",
       SQLITE_CHECKPOINTS: "background",
+      WEBHOOK_READ_THREADS: "2",
       REDIS_URL: "redis://127.0.0.1:6380",
       ADMIN_TOKEN: "0123456789abcdef",
       LOG_LEVEL: "warn",
@@ -91,6 +93,7 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       databaseUrl: "postgres://u@db/frontdesk",
       sqliteCheckpoints: "background",
+      webhookReadThreads: 2,
       redisUrl: "redis://127.0.0.1:6380",
       adminToken: "0123456789abcdef",
       logLevel: "warn",
@@ -274,5 +277,11 @@ describe("loadConfig", () => {
     );
     expect(configError({ PORT: "70000" }).problems[0]).toMatch(/^PORT:/);
     expect(configError({ PORT: "3.5" }).problems[0]).toMatch(/^PORT:/);
+    expect(configError({ WEBHOOK_READ_THREADS: "-1" }).problems[0]).toMatch(
+      /^WEBHOOK_READ_THREADS:/,
+    );
+    expect(configError({ WEBHOOK_READ_THREADS: "17" }).problems[0]).toMatch(
+      /^WEBHOOK_READ_THREADS:/,
+    );
   });
 });
