@@ -20,18 +20,21 @@ export const CustomerSchema = z.looseObject({
   sipUri: looseString.nullish().catch(undefined),
 });
 
-export const CallSchema = z.looseObject({
+/** What we read of a call object; `CallSchema` keeps the rest, `CallReferenceSchema` drops it. */
+const callFields = {
   id: looseString.optional().catch(undefined),
   type: looseString.optional().catch(undefined),
   status: looseString.optional().catch(undefined),
   phoneNumberId: looseString.nullish().catch(undefined),
   customer: CustomerSchema.nullish().catch(undefined),
   startedAt: looseString.nullish().catch(undefined),
-});
+};
+export const CallSchema = z.looseObject(callFields);
 
-const AssistantEchoSchema = z.looseObject({
+const assistantEchoFields = {
   metadata: z.record(z.string(), z.unknown()).nullish().catch(undefined),
-});
+};
+const AssistantEchoSchema = z.looseObject(assistantEchoFields);
 
 /** Fields that (almost) every message carries. All optional: a chat event has no call. */
 const common = {
@@ -132,23 +135,11 @@ const message = <TType extends string, TShape extends z.ZodRawShape>(type: TType
  * copied, so the echoed assistant and the artifact (most of a 15 KB tool-calls body) never
  * reach the handler, and the compiler stops a handler from reading a field nobody checked.
  */
-const CallReferenceSchema = z.object({
-  id: looseString.optional().catch(undefined),
-  type: looseString.optional().catch(undefined),
-  status: looseString.optional().catch(undefined),
-  phoneNumberId: looseString.nullish().catch(undefined),
-  customer: CustomerSchema.nullish().catch(undefined),
-  startedAt: looseString.nullish().catch(undefined),
-});
+const CallReferenceSchema = z.object(callFields);
 const referenced = {
-  timestamp: common.timestamp,
+  ...common,
   call: CallReferenceSchema.nullish().catch(undefined),
-  phoneNumber: PhoneNumberSchema.nullish().catch(undefined),
-  customer: CustomerSchema.nullish().catch(undefined),
-  assistant: z
-    .object({ metadata: z.record(z.string(), z.unknown()).nullish().catch(undefined) })
-    .nullish()
-    .catch(undefined),
+  assistant: z.object(assistantEchoFields).nullish().catch(undefined),
 };
 const strippedMessage = <TType extends string, TShape extends z.ZodRawShape>(
   type: TType,
