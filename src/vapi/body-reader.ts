@@ -130,7 +130,7 @@ class ReaderThread {
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
   #stopping = false;
-  ready = false;
+  #ready = false;
   /** Resolves when the thread is ready or has failed. */
   readonly settled: Promise<void>;
 
@@ -142,7 +142,7 @@ class ReaderThread {
     this.#worker.unref();
     this.#worker.on("message", (answer: ThreadMessage) => {
       if ("ready" in answer) {
-        this.ready = true;
+        this.#ready = true;
         settle();
         return;
       }
@@ -153,7 +153,7 @@ class ReaderThread {
       else pending.reject(new Error(`reading the body failed on its thread: ${answer.error}`));
     });
     const failed = (error: unknown) => {
-      this.ready = false;
+      this.#ready = false;
       settle();
       // What it held is read here instead: nothing acknowledged, nothing lost, only slower.
       for (const pending of this.#pending.values()) readInline(pending);
@@ -164,6 +164,11 @@ class ReaderThread {
     this.#worker.on("exit", (code) => {
       failed(new Error(`the body reader thread exited with code ${code}`));
     });
+  }
+
+  /** Said it is ready, and has not failed since. */
+  get ready(): boolean {
+    return this.#ready;
   }
 
   get pending(): number {
