@@ -20,14 +20,12 @@ export type PreparedOf<TType extends MessageType> = TType extends "end-of-call-r
 export function prepareMessage<TType extends MessageType>(
   type: TType,
   message: MessageOf<TType>,
-): { type: TType; message: PreparedOf<TType> } {
-  if (type === "end-of-call-report") {
-    const report = message as MessageOf<"end-of-call-report">;
-    const prepared: PreparedCallReport = {
-      // The handler stores it under the call id it resolved (the same one, from the message).
-      report: serializeCallReport(readCallReport(report, report.call?.id ?? "")),
-    };
-    return { type, message: prepared as PreparedOf<TType> };
-  }
-  return { type, message: message as PreparedOf<TType> };
+): PreparedOf<TType> {
+  if (type !== "end-of-call-report") return message as PreparedOf<TType>;
+  const report = message as MessageOf<"end-of-call-report">;
+  const prepared: PreparedCallReport = {
+    // The handler stores it under the call id it resolved (the same one, from the message).
+    report: serializeCallReport(readCallReport(report, report.call?.id ?? "")),
+  };
+  return prepared as PreparedOf<TType>;
 }

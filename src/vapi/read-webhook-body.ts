@@ -96,7 +96,8 @@ export function readWebhookBody(rawBody: Uint8Array): BodyReading {
   return {
     kind: "message",
     ...facts,
-    ...prepareMessage(type, message),
+    type,
+    message: prepareMessage(type, message),
     callId: message.call?.id ?? undefined,
     callerNumber: message.customer?.number ?? message.call?.customer?.number ?? undefined,
   };
