@@ -20,7 +20,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import process from "node:process";
 import Fastify from "fastify";
 import SQLite from "better-sqlite3";
+import { pino } from "pino";
 import { applySqliteSettings } from "../src/db/kysely.js";
+import { openDatabaseWith, readExampleTenant } from "./example-database.js";
+import { createRequiredWorkFloor } from "./required-work-floor.js";
 
 const FAQ = Array.from({ length: 16 }, (_, index) => ({
   question: `Frequently asked question number ${index + 1} about call-out fees and areas?`,
@@ -321,7 +324,53 @@ async function startNodeHttp(): Promise<() => Promise<void>> {
     });
 }
 
-const STACKS = ["fastify", "node-http", "fastify-sqlite", "fastify-sqlite-tools"];
+/**
+ * The required-work floor (bench/required-work-floor.ts) behind Fastify: the raw body, as
+ * frontdesk reads it, frontdesk's schema and the example tenant in a fresh file, the log line to
+ * stdout as frontdesk's canonical line goes.
+ */
+async function startRequiredWorkFloor(file: string): Promise<() => Promise<void>> {
+  const secret = process.env.VAPI_SECRET;
+  if (secret === undefined)
+    throw new Error("BASELINE_STACK=fastify-sqlite-required needs VAPI_SECRET");
+  const tenant = await readExampleTenant();
+  await (await openDatabaseWith(file, tenant)).close();
+  const floor = createRequiredWorkFloor({
+    file,
+    tenants: [tenant],
+    secret,
+    log: pino({ level: "info" }),
+  });
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES });
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => {
+    done(null, body);
+  });
+  app.get("/healthz", async () => ({ status: "ok" }));
+  let requests = 0;
+  app.post("/vapi/webhook", async (request, reply) => {
+    requests += 1;
+    const header = request.headers["x-vapi-secret"];
+    const { statusCode, json } = await floor.answer(
+      request.body as Buffer,
+      typeof header === "string" ? header : undefined,
+      `req-${requests}`,
+    );
+    return reply.status(statusCode).type("application/json; charset=utf-8").send(json);
+  });
+  await app.listen({ port: PORT, host: HOST });
+  return async () => {
+    await app.close();
+    floor.close();
+  };
+}
+
+const STACKS = [
+  "fastify",
+  "node-http",
+  "fastify-sqlite",
+  "fastify-sqlite-tools",
+  "fastify-sqlite-required",
+];
 const stack = process.env.BASELINE_STACK ?? "fastify";
 if (!STACKS.includes(stack)) {
   throw new Error(`BASELINE_STACK must be one of ${STACKS.join(", ")}, not ${stack}`);
@@ -333,11 +382,13 @@ if (storing && sqliteFile === undefined) {
 }
 const close = await (stack === "node-http"
   ? startNodeHttp()
-  : startFastify(
-      storing && sqliteFile !== undefined
-        ? createMinimalStore(sqliteFile, stack === "fastify-sqlite-tools")
-        : undefined,
-    ));
+  : stack === "fastify-sqlite-required" && sqliteFile !== undefined
+    ? startRequiredWorkFloor(sqliteFile)
+    : startFastify(
+        storing && sqliteFile !== undefined
+          ? createMinimalStore(sqliteFile, stack === "fastify-sqlite-tools")
+          : undefined,
+      ));
 
 process.once("SIGTERM", () => {
   close().then(

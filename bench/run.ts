@@ -116,7 +116,12 @@ async function runOne(spec: RunSpec, options: BenchOptions, shared: Shared): Pro
   let cliRecord: RunRecord | undefined;
   try {
     if (isBaseline) {
-      target = await startBaseline(REPO_ROOT, scenario.baselineStack ?? "fastify", profileDir);
+      target = await startBaseline(
+        REPO_ROOT,
+        scenario.baselineStack ?? "fastify",
+        shared.secrets.secret,
+        profileDir,
+      );
     } else {
       const workDir = await mkdtemp(join(tmpdir(), "frontdesk-bench-"));
       try {

@@ -34,6 +34,8 @@ export const SCENARIO_NAMES = [
   "baseline-sqlite-tool-calls",
   "baseline-sqlite-end-of-call-30kb",
   "baseline-sqlite-tools-tool-calls",
+  "baseline-required-tool-calls",
+  "baseline-required-end-of-call-30kb",
   "baseline-node-http",
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -239,6 +241,8 @@ const BASELINE_SQLITE_SUMMARY =
   "bare Fastify plus the least storage any server can do before it acknowledges (bench/baseline-server.ts, BASELINE_STACK=fastify-sqlite): one prepared `insert or ignore` per report (the parts the issue names, no tenant, no rest of the report) or per tool call (its id, arguments and answer; no lead table, no index beyond the key), frontdesk's SQLite settings and group commit; no auth, no logging, no validation, no tenant lookup";
 const BASELINE_SQLITE_TOOLS_SUMMARY =
   "the storing floor (BASELINE_STACK=fastify-sqlite) plus the least database work the two tools need, in the same batch (BASELINE_STACK=fastify-sqlite-tools): an upsert of the call's lead (one unique index) for create_lead, an indexed read of the day's bookings for check_availability; arguments unchecked, a fixed answer, no lead listing index, no notification, no slot arithmetic";
+const BASELINE_REQUIRED_SUMMARY =
+  "the required-work floor (bench/required-work-floor.ts, BASELINE_STACK=fastify-sqlite-required): all the work the issues require of a tool-calls message, done synchronously on better-sqlite3 with frontdesk's own pure code: the shared secret, frontdesk's body reading and validation, the tenant from the dialed number, each tool's argument schema, create_lead's lead upsert on frontdesk's schema and its invocation row (one statement, inserted last), check_availability's bookings read and slot arithmetic; for a report, frontdesk's reading of it into its record and its upsert of the call's row; group commit, a log line and a histogram; no query builder, no promise per statement, no time budget per tool";
 const BASELINE_REQUIRES = { store: "sqlite", redis: false, workers: 1 } as const;
 
 /** Where a scenario's bodies go: frontdesk, or the bare baseline server on one of its stacks. */
@@ -246,7 +250,8 @@ type Receiver = "frontdesk" | BaselineStack;
 
 /**
  * What differs when a frontdesk scenario's bodies go to the bare baseline server instead: its
- * summary, where it can run, and no credentials (the baseline checks none).
+ * summary, where it can run, and no credentials (the baseline checks none, but for the
+ * required-work floor, which checks the shared secret as frontdesk does).
  */
 function sentTo(receiver: Receiver, request: string) {
   if (receiver === "frontdesk") {
@@ -257,7 +262,9 @@ function sentTo(receiver: Receiver, request: string) {
       ? BASELINE_SQLITE_SUMMARY
       : receiver === "fastify-sqlite-tools"
         ? BASELINE_SQLITE_TOOLS_SUMMARY
-        : BASELINE_SUMMARY;
+        : receiver === "fastify-sqlite-required"
+          ? BASELINE_REQUIRED_SUMMARY
+          : BASELINE_SUMMARY;
   return {
     fields: {
       target: "baseline" as const,
@@ -265,7 +272,10 @@ function sentTo(receiver: Receiver, request: string) {
       summary: `${summary}, sent the ${request}`,
       requires: BASELINE_REQUIRES,
     },
-    headers: (_env: ScenarioEnv): Record<string, string> => JSON_HEADERS,
+    headers:
+      receiver === "fastify-sqlite-required"
+        ? secretHeaders
+        : (_env: ScenarioEnv): Record<string, string> => JSON_HEADERS,
   };
 }
 
@@ -607,6 +617,10 @@ export const SCENARIOS: readonly Scenario[] = [
   // And to the one that also does the tools' least database work: the floor under any server
   // that really records the lead and reads the bookings.
   toolCallsTwo("baseline-sqlite-tools-tool-calls", "fastify-sqlite-tools"),
+  // And to one that does all the work the issues require of the message, without frontdesk's
+  // layers: whether the target is out of reach for the work itself or for its architecture.
+  toolCallsTwo("baseline-required-tool-calls", "fastify-sqlite-required"),
+  endOfCall("baseline-required-end-of-call-30kb", 30 * 1024, 50, "fastify-sqlite-required"),
   {
     name: "mixed-call",
     summary:

@@ -117,12 +117,14 @@ async function waitForWorkers(server: ChildServer, workers: number): Promise<voi
 }
 
 /** The HTTP layer of the bare reference server (BASELINE_STACK of bench/baseline-server.ts). */
-export type BaselineStack = "fastify" | "node-http" | "fastify-sqlite" | "fastify-sqlite-tools";
+export type BaselineStack =
+  "fastify" | "node-http" | "fastify-sqlite" | "fastify-sqlite-tools" | "fastify-sqlite-required";
 
 /** The bare reference server (bench/baseline-server.ts) on the given stack, started the same way. */
 export async function startBaseline(
   repoRoot: string,
   stack: BaselineStack,
+  secret: string,
   cpuProfileDir?: string,
 ): Promise<RunningTarget> {
   const workDir = await mkdtemp(join(tmpdir(), "frontdesk-bench-baseline-"));
@@ -142,9 +144,11 @@ export async function startBaseline(
         PORT: String(port),
         BASELINE_STACK: stack,
         // A fresh file per run, removed with the work directory.
-        ...(stack === "fastify-sqlite" || stack === "fastify-sqlite-tools"
+        ...(stack.startsWith("fastify-sqlite")
           ? { BASELINE_SQLITE_FILE: join(workDir, "baseline.db") }
           : {}),
+        // Only the required-work floor checks it.
+        VAPI_SECRET: secret,
       },
       cwd: repoRoot,
       stdoutFile: join(workDir, "server.log"),
