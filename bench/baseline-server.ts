@@ -24,6 +24,7 @@ import { pino } from "pino";
 import { applySqliteSettings } from "../src/db/kysely.js";
 import { openDatabaseWith, readExampleTenant } from "./example-database.js";
 import { createRequiredWorkFloor } from "./required-work-floor.js";
+import { createGroupCommit } from "./sqlite-group-commit.js";
 
 const FAQ = Array.from({ length: 16 }, (_, index) => ({
   question: `Frequently asked question number ${index + 1} about call-out fees and areas?`,
@@ -155,29 +156,8 @@ function createMinimalStore(file: string, withToolWork: boolean): MinimalStore {
   const number = (value: unknown) => (typeof value === "number" ? value : null);
   const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
-  let waiting: { resolve: () => void; reject: (error: unknown) => void }[] | undefined;
-  const commit = () => {
-    const batch = waiting ?? [];
-    waiting = undefined;
-    try {
-      sqlite.exec("commit");
-    } catch (error) {
-      if (sqlite.inTransaction) sqlite.exec("rollback");
-      for (const waiter of batch) waiter.reject(error);
-      return;
-    }
-    for (const waiter of batch) waiter.resolve();
-  };
-  const inBatch = (write: () => void): Promise<void> => {
-    if (waiting === undefined) {
-      sqlite.exec("begin immediate");
-      waiting = [];
-      setImmediate(commit);
-    }
-    const batch = waiting;
-    write();
-    return new Promise((resolve, reject) => batch.push({ resolve, reject }));
-  };
+  const batch = createGroupCommit(sqlite);
+  const inBatch = (write: () => void): Promise<void> => batch.write(write);
 
   return {
     keep(body) {

@@ -64,6 +64,8 @@ import {
   toSingleLine,
   type ExtractedToolCall,
 } from "../src/vapi/tool-arguments.js";
+import { REPORT_ROW_COLUMNS, REPORT_ROW_PLACEHOLDERS, reportRowValues } from "./report-row.js";
+import { createGroupCommit } from "./sqlite-group-commit.js";
 
 export interface FloorAnswer {
   statusCode: number;
@@ -255,12 +257,8 @@ function prepareStatements(sqlite: SQLite.Database) {
     ),
     // The report stored as frontdesk's call repository stores it (call-repo.ts, upsertReportCall):
     // one upsert of the call's row, the first report kept byte for byte, the tenant guarded.
-    upsertReport: sqlite.prepare<unknown[], { id: string }>(`insert into calls (id, tenant_id,
-        caller_number, vapi_phone_number_id, dialed_number, status, ended_reason, started_at,
-        ended_at, duration_seconds, cost, cost_breakdown, summary, structured_data,
-        success_evaluation, transcript, messages, recording_url, stereo_recording_url, report,
-        report_received_at, created_at, updated_at)
-      values (?, ?, ?, ?, ?, 'ended', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    upsertReport: sqlite.prepare<unknown[], { id: string }>(`insert into calls
+        (${REPORT_ROW_COLUMNS}) values (${REPORT_ROW_PLACEHOLDERS})
       on conflict (id) do update set
         caller_number = coalesce(excluded.caller_number, calls.caller_number),
         vapi_phone_number_id = coalesce(excluded.vapi_phone_number_id, calls.vapi_phone_number_id),
@@ -292,30 +290,8 @@ function storeReport(
   tenantId: string,
   report: CallReportRecord,
 ): "stored" | "duplicate" | "other-tenant" {
-  const nowIso = new Date().toISOString();
   const written = statements.upsertReport.get(
-    report.callId,
-    tenantId,
-    report.callerNumber ?? null,
-    report.vapiPhoneNumberId ?? null,
-    report.dialedNumber ?? null,
-    report.endedReason ?? null,
-    report.startedAt ?? null,
-    report.endedAt ?? null,
-    report.durationSeconds ?? null,
-    report.cost ?? null,
-    report.costBreakdown ?? null,
-    report.summary ?? null,
-    report.structuredData ?? null,
-    report.successEvaluation ?? null,
-    report.transcript ?? null,
-    report.messages ?? null,
-    report.recordingUrl ?? null,
-    report.stereoRecordingUrl ?? null,
-    report.report ?? null,
-    nowIso,
-    nowIso,
-    nowIso,
+    ...reportRowValues(report, tenantId, new Date().toISOString()),
     tenantId,
   );
   if (written !== undefined) return "stored";
@@ -516,37 +492,4 @@ function freeSlots(rules: SlotRules, fromDate: string, toDate: string, run: Tool
 function endOfDayMs(isoDate: string, timezone: string): number {
   const date = parseIsoDate(isoDate);
   return date === undefined ? Number.NaN : startOfNextLocalDate(timezone, date) - 1;
-}
-
-/**
- * Frontdesk's group commit (ADR 0010) without its connection hand-off: every write of one
- * event-loop turn runs synchronously in one transaction, answered after its COMMIT.
- */
-function createGroupCommit(sqlite: SQLite.Database) {
-  let waiting: { resolve: () => void; reject: (error: unknown) => void }[] | undefined;
-  const commit = () => {
-    const batch = waiting ?? [];
-    waiting = undefined;
-    try {
-      sqlite.exec("commit");
-    } catch (error) {
-      if (sqlite.inTransaction) sqlite.exec("rollback");
-      for (const waiter of batch) waiter.reject(error);
-      return;
-    }
-    for (const waiter of batch) waiter.resolve();
-  };
-  return {
-    async write<T>(work: () => T): Promise<T> {
-      if (waiting === undefined) {
-        sqlite.exec("begin immediate");
-        waiting = [];
-        setImmediate(commit);
-      }
-      const batch = waiting;
-      const result = work();
-      await new Promise<void>((resolve, reject) => batch.push({ resolve, reject }));
-      return result;
-    },
-  };
 }

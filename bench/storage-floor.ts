@@ -27,6 +27,7 @@ import { MESSAGE_SCHEMAS } from "../src/vapi/messages.js";
 import { readCallReport, serializeCallReport } from "../src/vapi/read-call-report.js";
 import { dialedTenantOf, openDatabaseWith, readExampleTenant } from "./example-database.js";
 import { CALL_ID, createEndOfCallReportTemplate } from "./payloads/end-of-call-report.js";
+import { REPORT_ROW_COLUMNS, REPORT_ROW_PLACEHOLDERS, reportRowValues } from "./report-row.js";
 
 const { values } = parseArgs({
   options: {
@@ -111,36 +112,10 @@ try {
   await alone.handle.close();
   const sqlite = new SQLite(alone.file);
   applySqliteSettings(sqlite);
-  const insert = sqlite.prepare(`insert into calls (id, tenant_id, caller_number,
-    vapi_phone_number_id, dialed_number, status, ended_reason, started_at, ended_at,
-    duration_seconds, cost, cost_breakdown, summary, structured_data, success_evaluation,
-    transcript, messages, recording_url, stereo_recording_url, report, report_received_at,
-    created_at, updated_at)
-    values (?, ?, ?, ?, ?, 'ended', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const toRow = (report: CallReportRecord) => [
-    report.callId,
-    tenant.id,
-    report.callerNumber ?? null,
-    report.vapiPhoneNumberId ?? null,
-    report.dialedNumber ?? null,
-    report.endedReason ?? null,
-    report.startedAt ?? null,
-    report.endedAt ?? null,
-    report.durationSeconds ?? null,
-    report.cost ?? null,
-    report.costBreakdown ?? null,
-    report.summary ?? null,
-    report.structuredData ?? null,
-    report.successEvaluation ?? null,
-    report.transcript ?? null,
-    report.messages ?? null,
-    report.recordingUrl ?? null,
-    report.stereoRecordingUrl ?? null,
-    report.report ?? null,
-    nowIso,
-    nowIso,
-    nowIso,
-  ];
+  const insert = sqlite.prepare(
+    `insert into calls (${REPORT_ROW_COLUMNS}) values (${REPORT_ROW_PLACEHOLDERS})`,
+  );
+  const toRow = (report: CallReportRecord) => reportRowValues(report, tenant.id, nowIso);
   const insertBatch = sqlite.transaction((rows: unknown[][]) => {
     for (const row of rows) insert.run(row);
   });
