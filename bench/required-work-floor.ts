@@ -34,7 +34,11 @@ import type { CallReportRecord } from "../src/calls/call-repo.js";
 import { applySqliteSettings } from "../src/db/kysely.js";
 import type { Tenant } from "../src/tenants/tenant-document.js";
 import { CheckAvailabilityArgsSchema } from "../src/tools/check-availability.js";
-import { CreateLeadArgsSchema, type CreateLeadArgs } from "../src/tools/create-lead.js";
+import {
+  CreateLeadArgsSchema,
+  describeStoredLead,
+  type CreateLeadArgs,
+} from "../src/tools/create-lead.js";
 import {
   describeBookableSlot,
   describeDay,
@@ -43,8 +47,8 @@ import {
 } from "../src/tools/describe-slots.js";
 import { parseIsoDate, startOfNextLocalDate } from "../src/tools/local-time.js";
 import { matchService, unknownServiceError } from "../src/tools/match-service.js";
-import { newId, speakableReference } from "../src/tools/new-id.js";
-import { compactPhone, describePhoneEnding } from "../src/tools/phone-argument.js";
+import { newId } from "../src/tools/new-id.js";
+import { compactPhone } from "../src/tools/phone-argument.js";
 import {
   computeFreeSlots,
   daysInclusive,
@@ -58,12 +62,13 @@ import {
 import type { ToolOutcome } from "../src/tools/tool-definition.js";
 import { isSubscribed } from "../src/notifications/notify-settings.js";
 import type { PreparedOf } from "../src/vapi/prepared-messages.js";
-import { readWebhookBody } from "../src/vapi/read-webhook-body.js";
 import {
-  extractToolCalls,
-  toSingleLine,
-  type ExtractedToolCall,
-} from "../src/vapi/tool-arguments.js";
+  FAILURE_ERROR,
+  NO_TENANT_ERROR,
+  toolCallResults,
+} from "../src/vapi/handlers/tool-calls.js";
+import { readWebhookBody } from "../src/vapi/read-webhook-body.js";
+import { extractToolCalls, type ExtractedToolCall } from "../src/vapi/tool-arguments.js";
 import { REPORT_ROW_COLUMNS, REPORT_ROW_PLACEHOLDERS, reportRowValues } from "./report-row.js";
 import { createGroupCommit } from "./sqlite-group-commit.js";
 
@@ -81,9 +86,6 @@ export interface RequiredWorkFloor {
   close(): void;
 }
 
-const FAILURE_ERROR = "Something went wrong on our side. Please offer to take a message instead.";
-const NO_TENANT_ERROR =
-  "I can't reach this business's records right now. Please take the caller's name and number and say someone will call back.";
 const DAY_MS = 24 * 60 * 60_000;
 
 /** `file` must already hold frontdesk's schema and `tenants` (bench/example-database.ts). */
@@ -184,17 +186,9 @@ export function createRequiredWorkFloor(options: {
                 }),
               ),
             );
-      const results: Vapi.ToolCallResult[] = calls.map((call, index) => {
-        const outcome = outcomes[index] ?? { ok: false, error: FAILURE_ERROR };
-        return outcome.ok
-          ? { toolCallId: call.id, name: call.name, result: toSingleLine(outcome.result, "Done.") }
-          : {
-              toolCallId: call.id,
-              name: call.name,
-              error: toSingleLine(outcome.error, FAILURE_ERROR),
-            };
-      });
-      const response: Vapi.ServerMessageResponseToolCalls = { results };
+      const response: Vapi.ServerMessageResponseToolCalls = {
+        results: toolCallResults(calls, outcomes),
+      };
       const seconds = (performance.now() - started) / 1000;
       latency.observe({ type: "tool-calls" }, seconds);
       options.log.info(
@@ -413,18 +407,7 @@ function createLead(args: CreateLeadArgs, run: ToolRun): ToolOutcome {
       nowIso,
     );
   }
-  const details = [row.service, row.urgency?.replace("_", " ")].filter(
-    (part): part is string => part !== null && part !== undefined,
-  );
-  const about = details.length > 0 ? ` (${details.join(", ")})` : "";
-  const callbackText =
-    row.callback_number === null
-      ? " No callback number yet; please ask for one."
-      : ` Callback on ${describePhoneEnding(row.callback_number)}.`;
-  return {
-    ok: true,
-    result: `${isNew ? "Lead saved" : "Lead updated"} for ${args.name}${about}, reference ${speakableReference(row.id)}.${callbackText}`,
-  };
+  return { ok: true, result: describeStoredLead(args.name, row, isNew) };
 }
 
 function checkAvailability(

@@ -157,17 +157,28 @@ export const createLeadTool = defineTool<CreateLeadArgs>({
     // this transaction, so with the database queue the job exists exactly when the lead does.
     if (isNew) await enqueueLeadCreated(ctx.jobs, ctx.tenant, row.id, ctx.db);
 
-    const details = [row.service, row.urgency?.replace("_", " ")].filter(
-      (part): part is string => part !== null && part !== undefined,
-    );
-    const about = details.length > 0 ? ` (${details.join(", ")})` : "";
-    const callback =
-      row.callback_number === null
-        ? " No callback number yet; please ask for one."
-        : ` Callback on ${describePhoneEnding(row.callback_number)}.`;
-    return {
-      ok: true,
-      result: `${isNew ? "Lead saved" : "Lead updated"} for ${args.name}${about}, reference ${speakableReference(row.id)}.${callback}`,
-    };
+    return { ok: true, result: describeStoredLead(args.name, row, isNew) };
   },
 });
+
+/** The sentence the assistant gets for a stored lead: what was kept and its reference. */
+export function describeStoredLead(
+  name: string,
+  row: {
+    id: string;
+    callback_number: string | null;
+    service: string | null;
+    urgency: string | null;
+  },
+  isNew: boolean,
+): string {
+  const details = [row.service, row.urgency?.replace("_", " ")].filter(
+    (part): part is string => part !== null && part !== undefined,
+  );
+  const about = details.length > 0 ? ` (${details.join(", ")})` : "";
+  const callback =
+    row.callback_number === null
+      ? " No callback number yet; please ask for one."
+      : ` Callback on ${describePhoneEnding(row.callback_number)}.`;
+  return `${isNew ? "Lead saved" : "Lead updated"} for ${name}${about}, reference ${speakableReference(row.id)}.${callback}`;
+}

@@ -23,7 +23,8 @@ export interface ToolCallsDeps {
 export const NO_TENANT_ERROR =
   "I can't reach this business's records right now. Please take the caller's name and number and say someone will call back.";
 const TIMEOUT_ERROR = "That took too long to complete. Please offer to take a message instead.";
-const FAILURE_ERROR = "Something went wrong on our side. Please offer to take a message instead.";
+export const FAILURE_ERROR =
+  "Something went wrong on our side. Please offer to take a message instead.";
 
 /**
  * Runs every tool call in the message and answers one result per call, in order, each exactly
@@ -34,16 +35,7 @@ export function createToolCallsHandler(deps: ToolCallsDeps): MessageHandler<"too
     const { calls, skipped } = extractToolCalls(message);
     if (skipped > 0) ctx.log.warn({ skipped }, "tool calls without an id or repeated were skipped");
     const outcomes = await Promise.all(calls.map((call) => runOne(call, ctx, deps)));
-    const results: Vapi.ToolCallResult[] = calls.map((call, index) => {
-      const outcome = outcomes[index] ?? { ok: false, error: FAILURE_ERROR };
-      return outcome.ok
-        ? { toolCallId: call.id, name: call.name, result: toSingleLine(outcome.result, "Done.") }
-        : {
-            toolCallId: call.id,
-            name: call.name,
-            error: toSingleLine(outcome.error, FAILURE_ERROR),
-          };
-    });
+    const results = toolCallResults(calls, outcomes);
     ctx.annotate({
       outcome: "tool-results",
       tools: calls.map((call) => call.name),
@@ -52,6 +44,19 @@ export function createToolCallsHandler(deps: ToolCallsDeps): MessageHandler<"too
     const response: Vapi.ServerMessageResponseToolCalls = { results };
     return response;
   };
+}
+
+/** One result per call, in order: the outcome as a single speakable line, or its error. */
+export function toolCallResults(
+  calls: readonly ExtractedToolCall[],
+  outcomes: readonly ToolOutcome[],
+): Vapi.ToolCallResult[] {
+  return calls.map((call, index) => {
+    const outcome = outcomes[index] ?? { ok: false, error: FAILURE_ERROR };
+    return outcome.ok
+      ? { toolCallId: call.id, name: call.name, result: toSingleLine(outcome.result, "Done.") }
+      : { toolCallId: call.id, name: call.name, error: toSingleLine(outcome.error, FAILURE_ERROR) };
+  });
 }
 
 /** Runs one tool by name for the resolved tenant; shared with the legacy function-call type. */
