@@ -1,9 +1,11 @@
 /*
  * The required-work floor (BASELINE_STACK=fastify-sqlite-required of bench/baseline-server.ts):
- * what issue 4's tool-calls message costs a server that does all the work the issues require
- * of it and nothing else, done the cheapest way this stack allows. Against frontdesk it answers
- * one question: is the ≥ 6,000 req/s target out of reach because of frontdesk's architecture
- * (Kysely, async transactions, the handler layers), or because of the work itself?
+ * what issue 4's tool-calls message and end-of-call report cost a server that does all the work
+ * the issues require of them and nothing else, done the cheapest way this stack allows. Against
+ * frontdesk it answers one question: are issue 4's targets out of reach because of frontdesk's
+ * architecture (Kysely, async transactions, the handler layers), or because of the work itself?
+ * A report is read into frontdesk's record (`readWebhookBody`) and upserted as frontdesk's call
+ * repository does it; the rest of this header is about tool calls.
  *
  * Required, and done here with frontdesk's own pure code where it has it:
  * - the shared secret, compared in constant time (401 otherwise);
