@@ -21,6 +21,7 @@ import process from "node:process";
 import Fastify from "fastify";
 import SQLite from "better-sqlite3";
 import { pino } from "pino";
+import { loadConfig } from "../src/config.js";
 import { applySqliteSettings } from "../src/db/kysely.js";
 import { openDatabaseWith, readExampleTenant } from "./example-database.js";
 import { createRequiredWorkFloor } from "./required-work-floor.js";
@@ -318,7 +319,7 @@ async function startRequiredWorkFloor(file: string): Promise<() => Promise<void>
   const floor = createRequiredWorkFloor({
     file,
     tenants: [tenant],
-    secret,
+    auth: loadConfig({ VAPI_SECRET: secret }).auth,
     log: pino({ level: "info" }),
   });
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES });
@@ -329,10 +330,9 @@ async function startRequiredWorkFloor(file: string): Promise<() => Promise<void>
   let requests = 0;
   app.post("/vapi/webhook", async (request, reply) => {
     requests += 1;
-    const header = request.headers["x-vapi-secret"];
     const { statusCode, json } = await floor.answer(
       request.body as Buffer,
-      typeof header === "string" ? header : undefined,
+      request.headers,
       `req-${requests}`,
     );
     return reply.status(statusCode).type("application/json; charset=utf-8").send(json);

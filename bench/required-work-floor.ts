@@ -8,7 +8,7 @@
  * repository does it; the rest of this header is about tool calls.
  *
  * Required, and done here with frontdesk's own pure code where it has it:
- * - the shared secret, compared in constant time (401 otherwise);
+ * - the webhook's credentials, checked by frontdesk's `verifyWebhook` (401 otherwise);
  * - frontdesk's body reading (`readWebhookBody`: safe parse, depth and prototype-key checks,
  *   envelope, the dialed number, validation against the stripping message schema);
  * - the tenant from the dialed number (an in-memory map: frontdesk's cached lookup);
@@ -27,12 +27,12 @@
  * Not done: everything runs synchronously on better-sqlite3 (no query builder, no promise per
  * statement), no time budget per tool, no per-tenant credentials, no metrics per tool.
  */
-import { timingSafeEqual } from "node:crypto";
 import type { Vapi } from "@vapi-ai/server-sdk";
 import SQLite from "better-sqlite3";
 import type { Logger } from "pino";
 import { Histogram, Registry } from "prom-client";
 import type { CallReportRecord } from "../src/calls/call-repo.js";
+import type { WebhookAuthConfig } from "../src/config.js";
 import { applySqliteSettings } from "../src/db/kysely.js";
 import type { Tenant } from "../src/tenants/tenant-document.js";
 import { CheckAvailabilityArgsSchema } from "../src/tools/check-availability.js";
@@ -70,6 +70,7 @@ import {
   toolCallResults,
 } from "../src/vapi/handlers/tool-calls.js";
 import { readWebhookBody } from "../src/vapi/read-webhook-body.js";
+import { verifyWebhook, type HeaderBag } from "../src/vapi/verify-signature.js";
 import { extractToolCalls, type ExtractedToolCall } from "../src/vapi/tool-arguments.js";
 import { REPORT_ROW_COLUMNS, REPORT_ROW_PLACEHOLDERS, reportRowValues } from "./report-row.js";
 import { createGroupCommit } from "./sqlite-group-commit.js";
@@ -80,11 +81,7 @@ export interface FloorAnswer {
 }
 
 export interface RequiredWorkFloor {
-  answer(
-    rawBody: Buffer,
-    secretHeader: string | undefined,
-    requestId: string,
-  ): Promise<FloorAnswer>;
+  answer(rawBody: Buffer, headers: HeaderBag, requestId: string): Promise<FloorAnswer>;
   close(): void;
 }
 
@@ -94,12 +91,12 @@ const DAY_MS = 24 * 60 * 60_000;
 export function createRequiredWorkFloor(options: {
   file: string;
   tenants: readonly Tenant[];
-  secret: string;
+  /** The global credentials, as frontdesk's configuration reads them. */
+  auth: WebhookAuthConfig;
   log: Logger;
 }): RequiredWorkFloor {
   const sqlite = new SQLite(options.file);
   applySqliteSettings(sqlite);
-  const secret = Buffer.from(options.secret);
   const tenants = indexTenants(options.tenants);
   const statements = prepareStatements(sqlite);
   const batch = createGroupCommit(sqlite);
@@ -111,16 +108,17 @@ export function createRequiredWorkFloor(options: {
     registers: [registry],
   });
 
-  const authorized = (header: string | undefined): boolean => {
-    if (header === undefined) return false;
-    const given = Buffer.from(header);
-    return given.length === secret.length && timingSafeEqual(given, secret);
-  };
+  const credentials = { secrets: options.auth.secrets, hmacSecrets: options.auth.hmac.secrets };
 
   return {
-    async answer(rawBody, secretHeader, requestId) {
+    async answer(rawBody, headers, requestId) {
       const started = performance.now();
-      if (!authorized(secretHeader)) {
+      const verdict = verifyWebhook(
+        { rawBody, headers, nowMs: Date.now() },
+        credentials,
+        options.auth,
+      );
+      if (!verdict.ok) {
         options.log.warn({ requestId, outcome: "unauthorized" }, "webhook");
         return { statusCode: 401, json: '{"error":"unauthorized"}' };
       }
@@ -141,15 +139,10 @@ export function createRequiredWorkFloor(options: {
                 const callId = reading.callId ?? "";
                 const stored = storeReport(statements, tenant.id, { ...report, callId });
                 if (stored !== "other-tenant" && isSubscribed(tenant.notify, "call.ended")) {
-                  const nowIso = new Date().toISOString();
-                  statements.insertJob.run(
-                    `call-ended:${callId}`,
-                    "notify.call-ended",
-                    JSON.stringify({ tenantId: tenant.id, callId }),
-                    nowIso,
-                    nowIso,
-                    nowIso,
-                  );
+                  queueJob(statements, `call-ended:${callId}`, "notify.call-ended", {
+                    tenantId: tenant.id,
+                    callId,
+                  });
                 }
                 return stored;
               });
@@ -281,6 +274,12 @@ function prepareStatements(sqlite: SQLite.Database) {
   };
 }
 
+/** A notification job in the database queue's table, in the writer's transaction. */
+function queueJob(statements: Statements, id: string, name: string, payload: object): void {
+  const nowIso = new Date().toISOString();
+  statements.insertJob.run(id, name, JSON.stringify(payload), nowIso, nowIso, nowIso);
+}
+
 function storeReport(
   statements: Statements,
   tenantId: string,
@@ -400,14 +399,10 @@ function createLead(args: CreateLeadArgs, run: ToolRun): ToolOutcome {
   if (row === undefined) throw new Error("the lead upsert returned no row");
   const isNew = row.id === candidateId;
   if (isNew && isSubscribed(tenant.notify, "lead.created")) {
-    statements.insertJob.run(
-      `lead-created:${row.id}`,
-      "notify.lead-created",
-      JSON.stringify({ tenantId: tenant.id, leadId: row.id }),
-      nowIso,
-      nowIso,
-      nowIso,
-    );
+    queueJob(statements, `lead-created:${row.id}`, "notify.lead-created", {
+      tenantId: tenant.id,
+      leadId: row.id,
+    });
   }
   return { ok: true, result: describeStoredLead(args.name, row, isNew) };
 }

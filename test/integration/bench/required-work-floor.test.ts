@@ -15,12 +15,14 @@ import {
   createRequiredWorkFloor,
   type RequiredWorkFloor,
 } from "../../../bench/required-work-floor.js";
+import { loadConfig } from "../../../src/config.js";
 import type { Tenant } from "../../../src/tenants/tenant-document.js";
 
 // The required-work floor is a reference the README's verdict on issue 4 rests on: it must do
 // the work it claims, on frontdesk's schema, or its numbers say nothing.
 
 const SECRET = "floor-secret";
+const SIGNED = { "x-vapi-secret": SECRET };
 let dir: string;
 let file: string;
 let tenant: Tenant;
@@ -35,7 +37,7 @@ beforeEach(async () => {
   floor = createRequiredWorkFloor({
     file,
     tenants: [tenant],
-    secret: SECRET,
+    auth: loadConfig({ VAPI_SECRET: SECRET }).auth,
     log: pino({ level: "silent" }),
   });
   reader = new SQLite(file, { readonly: true });
@@ -66,7 +68,7 @@ interface ToolResult {
 }
 
 async function answerTools(body: Buffer): Promise<ToolResult[]> {
-  const answer = await floor.answer(body, SECRET, "req-test");
+  const answer = await floor.answer(body, SIGNED, "req-test");
   expect(answer.statusCode).toBe(200);
   return (JSON.parse(answer.json) as { results: ToolResult[] }).results;
 }
@@ -74,17 +76,19 @@ async function answerTools(body: Buffer): Promise<ToolResult[]> {
 describe("the required-work floor", () => {
   it("refuses a wrong or missing secret and stores nothing", async () => {
     const body = toolCallsBody("call-a", ["tc-1", "tc-2"]);
-    expect((await floor.answer(body, "wrong-secret", "r1")).statusCode).toBe(401);
-    expect((await floor.answer(body, undefined, "r2")).statusCode).toBe(401);
+    expect((await floor.answer(body, { "x-vapi-secret": "wrong-secret" }, "r1")).statusCode).toBe(
+      401,
+    );
+    expect((await floor.answer(body, {}, "r2")).statusCode).toBe(401);
     expect(reader.prepare("select count(*) as n from leads").get()).toEqual({ n: 0 });
   });
 
   it("answers bad JSON and invalid messages with 400", async () => {
-    expect((await floor.answer(Buffer.from("{nope"), SECRET, "r1")).statusCode).toBe(400);
+    expect((await floor.answer(Buffer.from("{nope"), SIGNED, "r1")).statusCode).toBe(400);
     const invalid = Buffer.from(
       JSON.stringify({ message: { type: "tool-calls", toolCallList: 7 } }),
     );
-    expect((await floor.answer(invalid, SECRET, "r2")).statusCode).toBe(400);
+    expect((await floor.answer(invalid, SIGNED, "r2")).statusCode).toBe(400);
   });
 
   it("records the lead under the dialed tenant, computes slots, and runs each tool call once", async () => {
@@ -117,7 +121,7 @@ describe("the required-work floor", () => {
       targetBytes: 30 * 1024,
     });
     const body = Buffer.from(template.render({ CALL_ID: "call-r" }));
-    expect(await floor.answer(body, SECRET, "r1")).toEqual({ statusCode: 200, json: "{}" });
+    expect(await floor.answer(body, SIGNED, "r1")).toEqual({ statusCode: 200, json: "{}" });
     const stored = reader
       .prepare(
         "select tenant_id, status, ended_reason, report_received_at, length(transcript) as t, length(messages) as m from calls where id = ?",
@@ -128,7 +132,7 @@ describe("the required-work floor", () => {
     expect(stored.t).toBeGreaterThan(1000);
     expect(stored.m).toBeGreaterThan(1000);
 
-    expect(await floor.answer(body, SECRET, "r2")).toEqual({ statusCode: 200, json: "{}" });
+    expect(await floor.answer(body, SIGNED, "r2")).toEqual({ statusCode: 200, json: "{}" });
     const after = reader
       .prepare("select report_received_at from calls where id = ?")
       .get("call-r") as Record<string, unknown>;
