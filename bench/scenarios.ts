@@ -242,7 +242,7 @@ const BASELINE_SQLITE_SUMMARY =
 const BASELINE_SQLITE_TOOLS_SUMMARY =
   "the storing floor (BASELINE_STACK=fastify-sqlite) plus the least database work the two tools need, in the same batch (BASELINE_STACK=fastify-sqlite-tools): an upsert of the call's lead (one unique index) for create_lead, an indexed read of the day's bookings for check_availability; arguments unchecked, a fixed answer, no lead listing index, no notification, no slot arithmetic";
 const BASELINE_REQUIRED_SUMMARY =
-  "the required-work floor (bench/required-work-floor.ts, BASELINE_STACK=fastify-sqlite-required): all the work the issues require of a tool-calls message, done synchronously on better-sqlite3 with frontdesk's own pure code: the shared secret, frontdesk's body reading and validation, the tenant from the dialed number, each tool's argument schema, create_lead's lead upsert on frontdesk's schema and its invocation row (one statement, inserted last), check_availability's bookings read and slot arithmetic; for a report, frontdesk's reading of it into its record and its upsert of the call's row; group commit, a log line and a histogram; no query builder, no promise per statement, no time budget per tool";
+  "the required-work floor (bench/required-work-floor.ts, BASELINE_STACK=fastify-sqlite-required): all the work the issues require of a tool-calls message, done synchronously on better-sqlite3 with frontdesk's own pure code: the credentials (frontdesk's verifyWebhook), frontdesk's body reading and validation, the tenant from the dialed number, each tool's argument schema, create_lead's lead upsert on frontdesk's schema and its invocation row (one statement, inserted last), check_availability's bookings read and slot arithmetic; for a report, frontdesk's reading of it into its record and its upsert of the call's row; group commit, a log line and a histogram; no query builder, no promise per statement, no time budget per tool";
 const BASELINE_REQUIRES = { store: "sqlite", redis: false, workers: 1 } as const;
 
 /** Where a scenario's bodies go: frontdesk, or the bare baseline server on one of its stacks. */
@@ -251,7 +251,7 @@ type Receiver = "frontdesk" | BaselineStack;
 /**
  * What differs when a frontdesk scenario's bodies go to the bare baseline server instead: its
  * summary, where it can run, and no credentials (the baseline checks none, but for the
- * required-work floor, which checks the shared secret as frontdesk does).
+ * required-work floor, which checks credentials as frontdesk does).
  */
 function sentTo(receiver: Receiver, request: string) {
   if (receiver === "frontdesk") {
